@@ -1,5 +1,78 @@
-/** Placeholder until the command is built. */
-export async function runToken(_args: string[]): Promise<number> {
-  process.stderr.write("actionsd: token is not available yet\n");
-  return 2;
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { mintToken } from "../auth/token-minter.js";
+import { findInstance } from "../auth/instance-reference.js";
+import { parseLifetime } from "../auth/token-lifetime.js";
+import { openDatabase } from "../store/database.js";
+import { dataPaths } from "../store/data-directory.js";
+import { createInstanceStore } from "../store/instance-store.js";
+
+const usage =
+  "usage: actionsd token [--data DIR] [--instance ID|DOMAIN] --role R " +
+  "[--role R2] [--subject S] [--ttl 1h] [--https]";
+
+/**
+ * `actionsd token`: mints a token signed by the instance's active key and
+ * prints it on stdout, nothing else. Default instance: the default one;
+ * subject "admin"; ttl 1h; issuer scheme http (`--https` for https).
+ * Exit 2 on bad usage, 1 when the data directory or instance is missing.
+ */
+export async function runToken(args: string[]): Promise<number> {
+  let values;
+  let lifetimeMs: number;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        data: { type: "string" },
+        instance: { type: "string" },
+        role: { type: "string", multiple: true },
+        subject: { type: "string" },
+        ttl: { type: "string", default: "1h" },
+        https: { type: "boolean", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+    if (values.role === undefined || values.role.length === 0) {
+      throw new TypeError("at least one --role is required");
+    }
+    lifetimeMs = parseLifetime(values.ttl);
+  } catch (error) {
+    const message = (error as Error).message;
+    process.stderr.write(`actionsd token: ${message}; ${usage}\n`);
+    return 2;
+  }
+
+  const paths = dataPaths(
+    values.data ?? (process.env.ACTIONSD_DATA || "./data"),
+  );
+  if (!existsSync(paths.database)) {
+    process.stderr.write(
+      `actionsd token: no database in ${paths.root} ` +
+        "(start the server once first)\n",
+    );
+    return 1;
+  }
+  const db = openDatabase({ path: paths.database });
+  try {
+    const instance = findInstance(createInstanceStore(db), values.instance);
+    if (instance === undefined) {
+      process.stderr.write("actionsd token: instance not found\n");
+      return 1;
+    }
+    const token = await mintToken({
+      db,
+      instanceId: instance.id,
+      roles: values.role,
+      subject: values.subject,
+      lifetimeMs,
+      clock: () => new Date(),
+      scheme: values.https ? "https" : "http",
+    });
+    process.stdout.write(`${token}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
 }
