@@ -2,17 +2,69 @@
 // @generated from file actionsd/testing/v1/path_test_service.proto (package actionsd.testing.v1, syntax proto3)
 /* eslint-disable */
 
-// A service that exists only for tests of the REST layer.
+// A service that exists only for tests of the REST layer. Its methods use
+// every form of the google.api.http rule grammar the REST layer serves:
+// literals, single and multi segment variables, "**", a ":verb" suffix,
+// nested field paths, body "*", body "<field>", no body with query
+// parameters, response_body, and a custom success code.
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_zitadel_protoc_gen_zitadel_v2_options } from "../../../zitadel/protoc_gen_zitadel/v2/options_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file actionsd/testing/v1/path_test_service.proto.
  */
 export const file_actionsd_testing_v1_path_test_service: GenFile = /*@__PURE__*/
-  fileDesc("CithY3Rpb25zZC90ZXN0aW5nL3YxL3BhdGhfdGVzdF9zZXJ2aWNlLnByb3RvEhNhY3Rpb25zZC50ZXN0aW5nLnYxIhsKC0VjaG9SZXF1ZXN0EgwKBHRleHQYASABKAkiHAoMRWNob1Jlc3BvbnNlEgwKBHRleHQYASABKAkyXgoPUGF0aFRlc3RTZXJ2aWNlEksKBEVjaG8SIC5hY3Rpb25zZC50ZXN0aW5nLnYxLkVjaG9SZXF1ZXN0GiEuYWN0aW9uc2QudGVzdGluZy52MS5FY2hvUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("CithY3Rpb25zZC90ZXN0aW5nL3YxL3BhdGhfdGVzdF9zZXJ2aWNlLnByb3RvEhNhY3Rpb25zZC50ZXN0aW5nLnYxIiUKBUlubmVyEg0KBWxhYmVsGAEgASgJEg0KBWRlcHRoGAIgASgNIkIKBk5lc3RlZBINCgVsYWJlbBgBIAEoCRIpCgVpbm5lchgCIAEoCzIaLmFjdGlvbnNkLnRlc3RpbmcudjEuSW5uZXIisQMKC0VjaG9SZXF1ZXN0EgwKBHRleHQYASABKAkSDAoEZmxhZxgCIAEoCBINCgVjb3VudBgDIAEoBRILCgNiaWcYBCABKAMSDQoFcmF0aW8YBSABKAESJwoEa2luZBgGIAEoDjIZLmFjdGlvbnNkLnRlc3RpbmcudjEuS2luZBIMCgR0YWdzGAcgAygJEg8KB251bWJlcnMYCCADKAUSKwoGbmVzdGVkGAkgASgLMhsuYWN0aW9uc2QudGVzdGluZy52MS5OZXN0ZWQSJwoEd2FpdBgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgJhdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFa2luZHMYDCADKA4yGS5hY3Rpb25zZC50ZXN0aW5nLnYxLktpbmQSMAoKbWF5YmVfdGV4dBgNIAEoCzIcLmdvb2dsZS5wcm90b2J1Zi5TdHJpbmdWYWx1ZRIMCgRkYXRhGA4gASgMEg8KBWZpcnN0GA8gASgJSAASEAoGc2Vjb25kGBAgASgJSABCCAoGY2hvaWNlIkEKDEVjaG9SZXNwb25zZRIxCgdyZXF1ZXN0GAEgASgLMiAuYWN0aW9uc2QudGVzdGluZy52MS5FY2hvUmVxdWVzdCIeCg5HZXRCb29rUmVxdWVzdBIMCgRuYW1lGAEgASgJIh8KD0dldEJvb2tSZXNwb25zZRIMCgRuYW1lGAEgASgJIh4KDkdldEZpbGVSZXF1ZXN0EgwKBHBhdGgYASABKAkiHwoPR2V0RmlsZVJlc3BvbnNlEgwKBHBhdGgYASABKAkiNgoWQ2FuY2VsT3BlcmF0aW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI3ChdDYW5jZWxPcGVyYXRpb25SZXNwb25zZRIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIkCgRJdGVtEg0KBXRpdGxlGAEgASgJEg0KBXBhZ2VzGAIgASgDIkwKEUNyZWF0ZUl0ZW1SZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRInCgRpdGVtGAIgASgLMhkuYWN0aW9uc2QudGVzdGluZy52MS5JdGVtIksKEkNyZWF0ZUl0ZW1SZXNwb25zZRInCgRpdGVtGAEgASgLMhkuYWN0aW9uc2QudGVzdGluZy52MS5JdGVtEgwKBG5vdGUYAiABKAkiGwoLRmFpbFJlcXVlc3QSDAoEY29kZRgBIAEoBSIOCgxGYWlsUmVzcG9uc2UiDwoNSGlkZGVuUmVxdWVzdCIQCg5IaWRkZW5SZXNwb25zZSIOCgxXYXRjaFJlcXVlc3QiDwoNV2F0Y2hSZXNwb25zZSo8CgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIOCgpLSU5EX1NNQUxMEAESDgoKS0lORF9MQVJHRRACMtEICg9QYXRoVGVzdFNlcnZpY2US2AEKBEVjaG8SIC5hY3Rpb25zZC50ZXN0aW5nLnYxLkVjaG9SZXF1ZXN0GiEuYWN0aW9uc2QudGVzdGluZy52MS5FY2hvUmVzcG9uc2UiigGC0+STAoMBWg06ASoiCC92MS9lY2hvWhQ6ASoyDy92MS9lY2hvL3t0ZXh0fVoZOgZuZXN0ZWQaDy92MS9lY2hvL3t0ZXh0fVofKh0vdjEvZWNoby97bmVzdGVkLmlubmVyLmxhYmVsfVoPEg0vdjEvZWNobzpwZWVrEg8vdjEvZWNoby97dGV4dH0SegoHR2V0Qm9vaxIjLmFjdGlvbnNkLnRlc3RpbmcudjEuR2V0Qm9va1JlcXVlc3QaJC5hY3Rpb25zZC50ZXN0aW5nLnYxLkdldEJvb2tSZXNwb25zZSIkgtPkkwIeEhwvdjEve25hbWU9c2hlbHZlcy8qL2Jvb2tzLyp9EpMBCgdHZXRGaWxlEiMuYWN0aW9uc2QudGVzdGluZy52MS5HZXRGaWxlUmVxdWVzdBokLmFjdGlvbnNkLnRlc3RpbmcudjEuR2V0RmlsZVJlc3BvbnNlIj2C0+STAjdaIBIeL3YxL2FyY2hpdmUve3BhdGg9Kip9OmRvd25sb2FkEhMvdjEvZmlsZXMve3BhdGg9Kip9EpcBCg9DYW5jZWxPcGVyYXRpb24SKy5hY3Rpb25zZC50ZXN0aW5nLnYxLkNhbmNlbE9wZXJhdGlvblJlcXVlc3QaLC5hY3Rpb25zZC50ZXN0aW5nLnYxLkNhbmNlbE9wZXJhdGlvblJlc3BvbnNlIimC0+STAiM6ASoiHi92MS97bmFtZT1vcGVyYXRpb25zLyp9OmNhbmNlbBKYAQoKQ3JlYXRlSXRlbRImLmFjdGlvbnNkLnRlc3RpbmcudjEuQ3JlYXRlSXRlbVJlcXVlc3QaJy5hY3Rpb25zZC50ZXN0aW5nLnYxLkNyZWF0ZUl0ZW1SZXNwb25zZSI5irUYBRIDCMkBgtPkkwIqOgRpdGVtYgRpdGVtIhwvdjEve3BhcmVudD1zaGVsdmVzLyp9L2l0ZW1zEmQKBEZhaWwSIC5hY3Rpb25zZC50ZXN0aW5nLnYxLkZhaWxSZXF1ZXN0GiEuYWN0aW9uc2QudGVzdGluZy52MS5GYWlsUmVzcG9uc2UiF4LT5JMCERIPL3YxL2ZhaWwve2NvZGV9ElEKBkhpZGRlbhIiLmFjdGlvbnNkLnRlc3RpbmcudjEuSGlkZGVuUmVxdWVzdBojLmFjdGlvbnNkLnRlc3RpbmcudjEuSGlkZGVuUmVzcG9uc2USYwoFV2F0Y2gSIS5hY3Rpb25zZC50ZXN0aW5nLnYxLldhdGNoUmVxdWVzdBoiLmFjdGlvbnNkLnRlc3RpbmcudjEuV2F0Y2hSZXNwb25zZSIRgtPkkwILEgkvdjEvd2F0Y2gwAWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers, file_zitadel_protoc_gen_zitadel_v2_options]);
+
+/**
+ * @generated from message actionsd.testing.v1.Inner
+ */
+export type Inner = Message<"actionsd.testing.v1.Inner"> & {
+  /**
+   * @generated from field: string label = 1;
+   */
+  label: string;
+
+  /**
+   * @generated from field: uint32 depth = 2;
+   */
+  depth: number;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.Inner.
+ * Use `create(InnerSchema)` to create a new message.
+ */
+export const InnerSchema: GenMessage<Inner> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 0);
+
+/**
+ * @generated from message actionsd.testing.v1.Nested
+ */
+export type Nested = Message<"actionsd.testing.v1.Nested"> & {
+  /**
+   * @generated from field: string label = 1;
+   */
+  label: string;
+
+  /**
+   * @generated from field: actionsd.testing.v1.Inner inner = 2;
+   */
+  inner?: Inner | undefined;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.Nested.
+ * Use `create(NestedSchema)` to create a new message.
+ */
+export const NestedSchema: GenMessage<Nested> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 1);
 
 /**
  * @generated from message actionsd.testing.v1.EchoRequest
@@ -22,6 +74,88 @@ export type EchoRequest = Message<"actionsd.testing.v1.EchoRequest"> & {
    * @generated from field: string text = 1;
    */
   text: string;
+
+  /**
+   * @generated from field: bool flag = 2;
+   */
+  flag: boolean;
+
+  /**
+   * @generated from field: int32 count = 3;
+   */
+  count: number;
+
+  /**
+   * @generated from field: int64 big = 4;
+   */
+  big: bigint;
+
+  /**
+   * @generated from field: double ratio = 5;
+   */
+  ratio: number;
+
+  /**
+   * @generated from field: actionsd.testing.v1.Kind kind = 6;
+   */
+  kind: Kind;
+
+  /**
+   * @generated from field: repeated string tags = 7;
+   */
+  tags: string[];
+
+  /**
+   * @generated from field: repeated int32 numbers = 8;
+   */
+  numbers: number[];
+
+  /**
+   * @generated from field: actionsd.testing.v1.Nested nested = 9;
+   */
+  nested?: Nested | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration wait = 10;
+   */
+  wait?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 11;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated actionsd.testing.v1.Kind kinds = 12;
+   */
+  kinds: Kind[];
+
+  /**
+   * @generated from field: google.protobuf.StringValue maybe_text = 13;
+   */
+  maybeText?: string | undefined;
+
+  /**
+   * @generated from field: bytes data = 14;
+   */
+  data: Uint8Array;
+
+  /**
+   * @generated from oneof actionsd.testing.v1.EchoRequest.choice
+   */
+  choice: {
+    /**
+     * @generated from field: string first = 15;
+     */
+    value: string;
+    case: "first";
+  } | {
+    /**
+     * @generated from field: string second = 16;
+     */
+    value: string;
+    case: "second";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -29,16 +163,16 @@ export type EchoRequest = Message<"actionsd.testing.v1.EchoRequest"> & {
  * Use `create(EchoRequestSchema)` to create a new message.
  */
 export const EchoRequestSchema: GenMessage<EchoRequest> = /*@__PURE__*/
-  messageDesc(file_actionsd_testing_v1_path_test_service, 0);
+  messageDesc(file_actionsd_testing_v1_path_test_service, 2);
 
 /**
  * @generated from message actionsd.testing.v1.EchoResponse
  */
 export type EchoResponse = Message<"actionsd.testing.v1.EchoResponse"> & {
   /**
-   * @generated from field: string text = 1;
+   * @generated from field: actionsd.testing.v1.EchoRequest request = 1;
    */
-  text: string;
+  request?: EchoRequest | undefined;
 };
 
 /**
@@ -46,19 +180,379 @@ export type EchoResponse = Message<"actionsd.testing.v1.EchoResponse"> & {
  * Use `create(EchoResponseSchema)` to create a new message.
  */
 export const EchoResponseSchema: GenMessage<EchoResponse> = /*@__PURE__*/
-  messageDesc(file_actionsd_testing_v1_path_test_service, 1);
+  messageDesc(file_actionsd_testing_v1_path_test_service, 3);
+
+/**
+ * @generated from message actionsd.testing.v1.GetBookRequest
+ */
+export type GetBookRequest = Message<"actionsd.testing.v1.GetBookRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.GetBookRequest.
+ * Use `create(GetBookRequestSchema)` to create a new message.
+ */
+export const GetBookRequestSchema: GenMessage<GetBookRequest> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 4);
+
+/**
+ * @generated from message actionsd.testing.v1.GetBookResponse
+ */
+export type GetBookResponse = Message<"actionsd.testing.v1.GetBookResponse"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.GetBookResponse.
+ * Use `create(GetBookResponseSchema)` to create a new message.
+ */
+export const GetBookResponseSchema: GenMessage<GetBookResponse> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 5);
+
+/**
+ * @generated from message actionsd.testing.v1.GetFileRequest
+ */
+export type GetFileRequest = Message<"actionsd.testing.v1.GetFileRequest"> & {
+  /**
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.GetFileRequest.
+ * Use `create(GetFileRequestSchema)` to create a new message.
+ */
+export const GetFileRequestSchema: GenMessage<GetFileRequest> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 6);
+
+/**
+ * @generated from message actionsd.testing.v1.GetFileResponse
+ */
+export type GetFileResponse = Message<"actionsd.testing.v1.GetFileResponse"> & {
+  /**
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.GetFileResponse.
+ * Use `create(GetFileResponseSchema)` to create a new message.
+ */
+export const GetFileResponseSchema: GenMessage<GetFileResponse> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 7);
+
+/**
+ * @generated from message actionsd.testing.v1.CancelOperationRequest
+ */
+export type CancelOperationRequest = Message<"actionsd.testing.v1.CancelOperationRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.CancelOperationRequest.
+ * Use `create(CancelOperationRequestSchema)` to create a new message.
+ */
+export const CancelOperationRequestSchema: GenMessage<CancelOperationRequest> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 8);
+
+/**
+ * @generated from message actionsd.testing.v1.CancelOperationResponse
+ */
+export type CancelOperationResponse = Message<"actionsd.testing.v1.CancelOperationResponse"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.CancelOperationResponse.
+ * Use `create(CancelOperationResponseSchema)` to create a new message.
+ */
+export const CancelOperationResponseSchema: GenMessage<CancelOperationResponse> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 9);
+
+/**
+ * @generated from message actionsd.testing.v1.Item
+ */
+export type Item = Message<"actionsd.testing.v1.Item"> & {
+  /**
+   * @generated from field: string title = 1;
+   */
+  title: string;
+
+  /**
+   * @generated from field: int64 pages = 2;
+   */
+  pages: bigint;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.Item.
+ * Use `create(ItemSchema)` to create a new message.
+ */
+export const ItemSchema: GenMessage<Item> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 10);
+
+/**
+ * @generated from message actionsd.testing.v1.CreateItemRequest
+ */
+export type CreateItemRequest = Message<"actionsd.testing.v1.CreateItemRequest"> & {
+  /**
+   * @generated from field: string parent = 1;
+   */
+  parent: string;
+
+  /**
+   * @generated from field: actionsd.testing.v1.Item item = 2;
+   */
+  item?: Item | undefined;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.CreateItemRequest.
+ * Use `create(CreateItemRequestSchema)` to create a new message.
+ */
+export const CreateItemRequestSchema: GenMessage<CreateItemRequest> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 11);
+
+/**
+ * @generated from message actionsd.testing.v1.CreateItemResponse
+ */
+export type CreateItemResponse = Message<"actionsd.testing.v1.CreateItemResponse"> & {
+  /**
+   * @generated from field: actionsd.testing.v1.Item item = 1;
+   */
+  item?: Item | undefined;
+
+  /**
+   * @generated from field: string note = 2;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.CreateItemResponse.
+ * Use `create(CreateItemResponseSchema)` to create a new message.
+ */
+export const CreateItemResponseSchema: GenMessage<CreateItemResponse> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 12);
+
+/**
+ * @generated from message actionsd.testing.v1.FailRequest
+ */
+export type FailRequest = Message<"actionsd.testing.v1.FailRequest"> & {
+  /**
+   * A google.rpc.Code number.
+   *
+   * @generated from field: int32 code = 1;
+   */
+  code: number;
+};
+
+/**
+ * Describes the message actionsd.testing.v1.FailRequest.
+ * Use `create(FailRequestSchema)` to create a new message.
+ */
+export const FailRequestSchema: GenMessage<FailRequest> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 13);
+
+/**
+ * @generated from message actionsd.testing.v1.FailResponse
+ */
+export type FailResponse = Message<"actionsd.testing.v1.FailResponse"> & {
+};
+
+/**
+ * Describes the message actionsd.testing.v1.FailResponse.
+ * Use `create(FailResponseSchema)` to create a new message.
+ */
+export const FailResponseSchema: GenMessage<FailResponse> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 14);
+
+/**
+ * @generated from message actionsd.testing.v1.HiddenRequest
+ */
+export type HiddenRequest = Message<"actionsd.testing.v1.HiddenRequest"> & {
+};
+
+/**
+ * Describes the message actionsd.testing.v1.HiddenRequest.
+ * Use `create(HiddenRequestSchema)` to create a new message.
+ */
+export const HiddenRequestSchema: GenMessage<HiddenRequest> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 15);
+
+/**
+ * @generated from message actionsd.testing.v1.HiddenResponse
+ */
+export type HiddenResponse = Message<"actionsd.testing.v1.HiddenResponse"> & {
+};
+
+/**
+ * Describes the message actionsd.testing.v1.HiddenResponse.
+ * Use `create(HiddenResponseSchema)` to create a new message.
+ */
+export const HiddenResponseSchema: GenMessage<HiddenResponse> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 16);
+
+/**
+ * @generated from message actionsd.testing.v1.WatchRequest
+ */
+export type WatchRequest = Message<"actionsd.testing.v1.WatchRequest"> & {
+};
+
+/**
+ * Describes the message actionsd.testing.v1.WatchRequest.
+ * Use `create(WatchRequestSchema)` to create a new message.
+ */
+export const WatchRequestSchema: GenMessage<WatchRequest> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 17);
+
+/**
+ * @generated from message actionsd.testing.v1.WatchResponse
+ */
+export type WatchResponse = Message<"actionsd.testing.v1.WatchResponse"> & {
+};
+
+/**
+ * Describes the message actionsd.testing.v1.WatchResponse.
+ * Use `create(WatchResponseSchema)` to create a new message.
+ */
+export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
+  messageDesc(file_actionsd_testing_v1_path_test_service, 18);
+
+/**
+ * @generated from enum actionsd.testing.v1.Kind
+ */
+export enum Kind {
+  /**
+   * @generated from enum value: KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: KIND_SMALL = 1;
+   */
+  SMALL = 1,
+
+  /**
+   * @generated from enum value: KIND_LARGE = 2;
+   */
+  LARGE = 2,
+}
+
+/**
+ * Describes the enum actionsd.testing.v1.Kind.
+ */
+export const KindSchema: GenEnum<Kind> = /*@__PURE__*/
+  enumDesc(file_actionsd_testing_v1_path_test_service, 0);
 
 /**
  * @generated from service actionsd.testing.v1.PathTestService
  */
 export const PathTestService: GenService<{
   /**
+   * Answers the request it got, so tests see how REST input was mapped.
+   *
    * @generated from rpc actionsd.testing.v1.PathTestService.Echo
    */
   echo: {
     methodKind: "unary";
     input: typeof EchoRequestSchema;
     output: typeof EchoResponseSchema;
+  },
+  /**
+   * A multi-segment variable with literals and wildcards inside.
+   *
+   * @generated from rpc actionsd.testing.v1.PathTestService.GetBook
+   */
+  getBook: {
+    methodKind: "unary";
+    input: typeof GetBookRequestSchema;
+    output: typeof GetBookResponseSchema;
+  },
+  /**
+   * "**" takes the rest of the path, slashes included.
+   *
+   * @generated from rpc actionsd.testing.v1.PathTestService.GetFile
+   */
+  getFile: {
+    methodKind: "unary";
+    input: typeof GetFileRequestSchema;
+    output: typeof GetFileResponseSchema;
+  },
+  /**
+   * A custom verb after a variable.
+   *
+   * @generated from rpc actionsd.testing.v1.PathTestService.CancelOperation
+   */
+  cancelOperation: {
+    methodKind: "unary";
+    input: typeof CancelOperationRequestSchema;
+    output: typeof CancelOperationResponseSchema;
+  },
+  /**
+   * body names a field; response_body picks a field; 201 on success.
+   *
+   * @generated from rpc actionsd.testing.v1.PathTestService.CreateItem
+   */
+  createItem: {
+    methodKind: "unary";
+    input: typeof CreateItemRequestSchema;
+    output: typeof CreateItemResponseSchema;
+  },
+  /**
+   * Fails with the given code and one zitadel.v1.ErrorDetail.
+   *
+   * @generated from rpc actionsd.testing.v1.PathTestService.Fail
+   */
+  fail: {
+    methodKind: "unary";
+    input: typeof FailRequestSchema;
+    output: typeof FailResponseSchema;
+  },
+  /**
+   * Has no http rule, so it gets no REST route.
+   *
+   * @generated from rpc actionsd.testing.v1.PathTestService.Hidden
+   */
+  hidden: {
+    methodKind: "unary";
+    input: typeof HiddenRequestSchema;
+    output: typeof HiddenResponseSchema;
+  },
+  /**
+   * Streams are not served over REST even with a rule.
+   *
+   * @generated from rpc actionsd.testing.v1.PathTestService.Watch
+   */
+  watch: {
+    methodKind: "server_streaming";
+    input: typeof WatchRequestSchema;
+    output: typeof WatchResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_actionsd_testing_v1_path_test_service, 0);
