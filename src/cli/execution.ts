@@ -1,5 +1,146 @@
-/** Placeholder until the command is built. */
-export async function runExecution(_args: string[]): Promise<number> {
-  process.stderr.write("actionsd: execution is not available yet\n");
-  return 2;
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import {
+  conditionFromJson,
+  executionIdOf,
+  type Condition,
+} from "../domain/condition.js";
+import { DomainError } from "../errors/domain-error.js";
+import { dataPaths } from "../store/data-directory.js";
+import { openDatabase, type Db } from "../store/database.js";
+import {
+  deleteStoredExecution,
+  listStoredExecutions,
+} from "../store/execution-admin.js";
+import { createInstanceStore } from "../store/instance-store.js";
+
+const usage = `usage: actionsd execution list|delete --data DIR [--instance ID] [--condition JSON]
+
+Works directly on the data directory, also while the server runs; the
+server honours a change on its next call. This is the way out when an
+execution blocks every call, including the ones that would remove it.
+
+  list     print every execution of the instance, one JSON object a line;
+           --condition prints only that one
+  delete   delete the execution of --condition (required), e.g.
+           --condition '{"request":{"service":"zitadel.action.v3alpha.ActionService"}}'
+
+  --data DIR      the data directory of the server
+  --instance ID   the instance; default: the only one, else the one
+                  claiming "localhost"
+`;
+
+/**
+ * `actionsd execution list|delete`: lists or deletes executions in the
+ * database of a data directory, without the API, so an operator locked out
+ * by a failing request execution can remove it. Deletes write the same
+ * event as DeleteExecution (creator "cli"). Exit codes: 0 done, 1 not
+ * found (instance, execution, database), 2 usage.
+ */
+export async function runExecution(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        data: { type: "string" },
+        instance: { type: "string" },
+        condition: { type: "string" },
+        help: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    return fail(2, `${(error as Error).message}\n${usage}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const [action, ...rest] = positionals;
+  if ((action !== "list" && action !== "delete") || rest.length > 0) {
+    return fail(2, usage);
+  }
+  if (values.data === undefined) {
+    return fail(2, `--data is required\n${usage}`);
+  }
+  let condition: Condition | undefined;
+  if (values.condition !== undefined) {
+    condition = parseCondition(values.condition);
+    if (condition === undefined) {
+      return fail(2, `--condition is not a condition: ${values.condition}\n`);
+    }
+  } else if (action === "delete") {
+    return fail(2, `--condition is required for delete\n${usage}`);
+  }
+
+  const path = dataPaths(values.data).database;
+  // Opening would create an empty database; a wrong path must not look
+  // like a directory without executions.
+  if (!existsSync(path)) {
+    return fail(1, `no database in ${values.data}\n`);
+  }
+  const db = openDatabase({ path });
+  try {
+    const instanceId = chooseInstance(db, values.instance);
+    if (instanceId === undefined) {
+      return fail(
+        1,
+        values.instance === undefined
+          ? "more than one instance and none claims localhost; pass --instance\n"
+          : `no instance ${values.instance}\n`,
+      );
+    }
+    if (action === "list") {
+      const wanted =
+        condition === undefined ? undefined : executionIdOf(condition);
+      for (const execution of listStoredExecutions(db, instanceId)) {
+        if (wanted === undefined || execution.id === wanted) {
+          process.stdout.write(`${JSON.stringify(execution)}\n`);
+        }
+      }
+      return 0;
+    }
+    const details = deleteStoredExecution(db, instanceId, condition!);
+    process.stdout.write(
+      `${JSON.stringify({ deleted: executionIdOf(condition!), details })}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof DomainError) {
+      return fail(error.kind === "notFound" ? 1 : 2, `${error.message}\n`);
+    }
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+function parseCondition(text: string): Condition | undefined {
+  try {
+    return conditionFromJson(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+function chooseInstance(
+  db: Db,
+  wanted: string | undefined,
+): string | undefined {
+  const instances = createInstanceStore(db);
+  if (wanted !== undefined) {
+    return instances.findById(wanted)?.id;
+  }
+  const all = instances.list();
+  if (all.length === 1) {
+    return all[0]!.id;
+  }
+  return instances.findByDomain("localhost")?.id;
+}
+
+function fail(code: number, message: string): number {
+  process.stderr.write(`actionsd: ${message}`);
+  return code;
 }

@@ -1,0 +1,92 @@
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import {
+  CallFunctionResponseSchema,
+  RuntimeService,
+} from "../../gen/actionsd/runtime/v1/runtime_service_pb.js";
+import { callerKey } from "../auth/caller.js";
+import { notFound } from "../errors/domain-error.js";
+import { toConnectError } from "../errors/connect-error.js";
+import type { ExecutionIndex } from "../runtime/execution-index.js";
+import { functionPayload } from "../runtime/payload.js";
+import {
+  silentLogger,
+  type RuntimeLogger,
+} from "../runtime/runtime-logger.js";
+import { runTargetChain } from "../runtime/target-chain.js";
+import type { TargetCaller } from "../runtime/target-caller.js";
+
+/** What the Runtime Service needs. */
+export interface RuntimeServiceOptions {
+  /** The configured function names. */
+  readonly functions: readonly string[];
+  readonly index: ExecutionIndex;
+  readonly caller: TargetCaller;
+  /** Default: silent. */
+  readonly logger?: RuntimeLogger;
+}
+
+/** The error id of a function name that is not configured. */
+export const functionNotFoundId = "RUNTIME-f7nq2kx0bd";
+
+/**
+ * Implements `actionsd.runtime.v1.RuntimeService`. CallFunction runs the
+ * function execution of `name`: every target gets `{function, instanceID,
+ * orgID, projectID, userID, payload}`; a call target's non-empty answer is
+ * the new payload (a JSON object). Without an execution the payload comes
+ * back unchanged. Errors: NotFound RUNTIME-f7nq2kx0bd for a name that is
+ * not a configured function; Unauthenticated without a caller; a failing
+ * target with `interrupt_on_error` as in `runTargetChain`.
+ */
+export function createRuntimeService(
+  options: RuntimeServiceOptions,
+): ServiceImpl<typeof RuntimeService> {
+  const functions = new Set(options.functions);
+  const logger = options.logger ?? silentLogger;
+  return {
+    async callFunction(request, context) {
+      const caller = context.values.get(callerKey);
+      if (caller === undefined) {
+        throw new ConnectError("no caller", Code.Unauthenticated);
+      }
+      if (!functions.has(request.name)) {
+        throw toConnectError(
+          notFound(
+            functionNotFoundId,
+            "Errors.Execution.FunctionNotFound",
+            "Function not found",
+          ),
+        );
+      }
+      const payload: JsonObject = request.payload ?? {};
+      const targets = options.index.resolveFunction(
+        caller.instanceId,
+        request.name,
+      );
+      const result = await runTargetChain({
+        targets,
+        caller: options.caller,
+        logger,
+        condition: `function/${request.name}`,
+        message: payload,
+        toBody: (current) =>
+          functionPayload({
+            name: request.name,
+            caller,
+            payload: current,
+          }),
+        parse: parseObject,
+        signal: context.signal,
+      });
+      return create(CallFunctionResponseSchema, { payload: result });
+    },
+  };
+}
+
+function parseObject(body: string): JsonObject {
+  const value: unknown = JSON.parse(body);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError("a function payload is a JSON object");
+  }
+  return value as JsonObject;
+}
