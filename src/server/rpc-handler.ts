@@ -1,0 +1,98 @@
+import {
+  createContextValues,
+  type ConnectRouter,
+  type ContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { requestHostKey } from "../auth/caller.js";
+import { withParseErrorCode } from "./parse-error-code.js";
+
+/** A Node request handler for HTTP/1.1 and HTTP/2, as Connect makes it. */
+export type NodeHandlerFn = ReturnType<typeof connectNodeAdapter>;
+
+/** The request a NodeHandlerFn takes. */
+export type NodeServerRequest = Parameters<NodeHandlerFn>[0];
+
+/** What a layer in front of the router (REST) needs to call into it. */
+export interface RpcApi {
+  /**
+   * Every handler the router serves, interceptors applied; the REST layer
+   * calls these so that its calls run the same chain.
+   */
+  readonly handlers: readonly UniversalHandler[];
+  /** The context values every call starts with (the request host). */
+  readonly contextValues: (req: NodeServerRequest) => ContextValues;
+}
+
+/** Options of `createRpcHandler`. */
+export interface RpcHandlerOptions {
+  /** Registers the services on the router. */
+  readonly routes: (router: ConnectRouter) => void;
+  /** Outermost first. */
+  readonly interceptors: readonly Interceptor[];
+  /** Largest accepted message; default 4 MiB. Larger: ResourceExhausted. */
+  readonly readMaxBytes?: number;
+  /**
+   * Builds the handler for paths no RPC matches, given the router's API;
+   * default: 404.
+   */
+  readonly fallback?: (api: RpcApi) => NodeHandlerFn;
+}
+
+/** The Node handler for Connect, gRPC and gRPC-web plus its API. */
+export interface RpcHandler extends RpcApi {
+  readonly handler: NodeHandlerFn;
+}
+
+/**
+ * Creates the Connect adapter for all RPC protocols. Each call's context
+ * values carry the request's host (`:authority`, else `Host`) under
+ * `requestHostKey`. Undecodable protobuf bytes answer InvalidArgument (see
+ * `withParseErrorCode`).
+ */
+export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
+  const contextValues = (req: NodeServerRequest): ContextValues => {
+    const authority = req.headers[":authority"];
+    const host =
+      (typeof authority === "string" ? authority : undefined) ??
+      req.headers.host ??
+      "";
+    return createContextValues().set(requestHostKey, host);
+  };
+  let router: ConnectRouter | undefined;
+  // The fallback needs the router's handlers, which exist only once the
+  // adapter has run `routes`; so it is bound right after.
+  let fallback: NodeHandlerFn | undefined;
+  const handler = connectNodeAdapter({
+    routes: (r) => {
+      router = r;
+      options.routes(r);
+      // The adapter reads the handlers once routes returns, so replacing
+      // them here puts the wrapper on every path.
+      r.handlers.splice(
+        0,
+        r.handlers.length,
+        ...r.handlers.map(withParseErrorCode),
+      );
+    },
+    interceptors: [...options.interceptors],
+    readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
+    // Connect's server default ignores unknown JSON fields; the contract
+    // rejects them (a typo must not pass silently).
+    jsonOptions: { ignoreUnknownFields: false },
+    contextValues,
+    fallback: (req, res) => {
+      if (fallback !== undefined) {
+        fallback(req, res);
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    },
+  });
+  const handlers = router!.handlers;
+  fallback = options.fallback?.({ handlers, contextValues });
+  return { handler, handlers, contextValues };
+}
