@@ -1,13 +1,15 @@
 import { readFileSync } from "node:fs";
 import type { DescService } from "@bufbuild/protobuf";
-import type { Interceptor } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { ActionService } from "../gen/zitadel/action/v3alpha/action_service_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionAlpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { RuntimeService } from "../gen/actionsd/runtime/v1/runtime_service_pb.js";
 import { createActionService } from "./api/action-service.js";
-import { callerKey } from "./auth/caller.js";
+import { createRuntimeService } from "./api/runtime-service.js";
+import { createAuthInterceptor } from "./auth/auth-interceptor.js";
+import { ensureDefaultInstance } from "./auth/bootstrap.js";
 import { ConfigError, type ServeConfig } from "./config.js";
 import { createIdGenerator } from "./domain/id-generator.js";
 import { errorInterceptor } from "./errors/error-interceptor.js";
@@ -26,19 +28,19 @@ import {
   type NodeHandlerFn,
   type RpcApi,
 } from "./server/rpc-handler.js";
+import { createRestHandler } from "./rest/rest-handler.js";
+import { createDenyList } from "./runtime/deny-list.js";
+import { createExecutionIndex } from "./runtime/execution-index.js";
+import { createExecutionInterceptor } from "./runtime/execution-interceptor.js";
+import { createTargetCaller } from "./runtime/target-caller.js";
 import { loadSecretKey } from "./server/secret-key.js";
 import { openDatabase } from "./store/database.js";
 import { ensureDataDirectory } from "./store/data-directory.js";
+import { loadExecutionSnapshot } from "./store/execution-snapshot-loader.js";
+import { createExternalChanges } from "./store/external-changes.js";
 
-/** The parts the wiring takes from outside, mainly for later layers. */
+/** What the wiring takes from outside, so tests can swap it. */
 export interface StartOptions {
-  /**
-   * Interceptors after logging and errors, outermost first (auth, then the
-   * execution runtime). Default: the provisional caller interceptor.
-   */
-  readonly interceptors?: readonly Interceptor[];
-  /** Builds the handler for non-RPC paths (the REST layer); default 404. */
-  readonly fallback?: (api: RpcApi) => NodeHandlerFn;
   /** Default: a pino logger at the configured level, to stdout. */
   readonly logger?: Logger;
   /** Default: the system clock. */
@@ -63,28 +65,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The services of the API; methods of these are "served methods". */
-const apiServices: readonly DescService[] = [ActionService];
-
-// PROVISIONAL: stands in for the auth interceptor until it lands. Every
-// call runs as an anonymous caller of the default instance with no
-// permissions. The lead replaces this with real authentication.
-const provisionalCallerInterceptor: Interceptor = (next) => (req) => {
-  req.contextValues.set(callerKey, {
-    instanceId: "default",
-    userId: "anonymous",
-    orgId: "",
-    projectId: "",
-    roles: [],
-    permissions: new Set<string>(),
-  });
-  return next(req);
-};
+/**
+ * The services of the API: their methods are the "served methods" that
+ * request and response conditions may name, and they report to health.
+ */
+const apiServices: readonly DescService[] = [ActionService, RuntimeService];
 
 /**
  * Wires and starts the server: data directory, database, secret key, the
- * Action Service, health and reflection, the interceptor chain [logging,
- * errors, ...extra], CORS and the one-port listener. Logs
+ * default instance and its admin token, the Action and Runtime services,
+ * health and reflection, the interceptor chain [logging, errors, auth,
+ * executions], REST for every path no RPC serves, CORS and the one-port
+ * listener. Logs
  * {msg:"listening", host, port, tls}. Throws ConfigError for unreadable or
  * invalid TLS files; other start failures (port in use) as they are.
  */
@@ -99,19 +91,48 @@ export async function startServer(
   const db = openDatabase({ path: paths.database });
   try {
     const secretKey = loadSecretKey(paths.secretKey);
+    const ids = createIdGenerator();
+    // The admin token must be on disk before the "listening" line, since
+    // whoever waits for that line may read the token next.
+    await ensureDefaultInstance({
+      db,
+      dataDir: config.dataDir,
+      domains: config.domains,
+      clock,
+      ids,
+      logger,
+    });
     const methods = Object.freeze(
       apiServices
         .flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`))
         .sort(),
     );
     const servedMethods = () => methods;
+
+    // An empty list in the configuration means "the default entries".
+    const denyList = createDenyList({
+      entries: config.denyTargets.length > 0 ? config.denyTargets : undefined,
+    });
+    const targetCaller = createTargetCaller({ denyList, logger });
+    const executions = createExecutionIndex({
+      load: (instanceId) => loadExecutionSnapshot(db, secretKey, instanceId),
+      externalChanges: createExternalChanges(db),
+    });
     const actionService = createActionService({
       db,
       clock,
-      ids: createIdGenerator(),
+      ids,
       functions: config.functions,
       servedMethods,
       secretKey,
+      checkEndpoint: denyList.checkEndpoint,
+      onChange: executions.onChange,
+    });
+    const runtimeService = createRuntimeService({
+      functions: config.functions,
+      index: executions,
+      caller: targetCaller,
+      logger,
     });
     const health = createHealthService({
       services: apiServices.map((s) => s.typeName),
@@ -125,17 +146,30 @@ export async function startServer(
     const rpc = createRpcHandler({
       routes: (router) => {
         router.service(ActionService, actionService);
+        router.service(RuntimeService, runtimeService);
         router.service(Health, health.impl);
         router.service(ServerReflection, reflection.v1);
         router.service(ServerReflectionAlpha, reflection.v1alpha);
       },
+      // Outermost first: every call is logged, every error is mapped, and
+      // executions only ever see authenticated callers.
       interceptors: [
         createRequestLogInterceptor({ logger }),
         errorInterceptor,
-        ...(options.interceptors ?? [provisionalCallerInterceptor]),
+        createAuthInterceptor({ db, clock, logger }),
+        createExecutionInterceptor({
+          index: executions,
+          caller: targetCaller,
+          logger,
+        }),
       ],
       readMaxBytes: config.readMaxBytes,
-      fallback: options.fallback,
+      fallback: (api) =>
+        createRestHandler({
+          handlers: api.handlers,
+          contextValues: api.contextValues,
+          readMaxBytes: config.readMaxBytes,
+        }),
     });
     const listener = createTlsCheckedListener(
       withCors(rpc.handler, { origins: config.corsOrigins }),
@@ -159,6 +193,9 @@ export async function startServer(
           health.shutdown();
           const inFlight = listener.inFlight;
           await listener.close(10_000);
+          // Async targets may still be sending; they get to finish.
+          await targetCaller.drain();
+          await targetCaller.close();
           db.close();
           logger.info({ in_flight_at_stop: inFlight }, "stopped");
         })();
