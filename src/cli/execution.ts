@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   conditionFromJson,
@@ -6,15 +5,18 @@ import {
   type Condition,
 } from "../domain/condition.js";
 import { DomainError } from "../errors/domain-error.js";
-import { dataPaths } from "../store/data-directory.js";
-import { openDatabase, type Db } from "../store/database.js";
 import {
   deleteStoredExecution,
   listStoredExecutions,
 } from "../store/execution-admin.js";
 import { createInstanceStore } from "../store/instance-store.js";
+import { findInstance } from "../auth/instance-reference.js";
+import {
+  openDataDirectory,
+  resolveDataDir,
+} from "./open-data-directory.js";
 
-const usage = `usage: actionsd execution list|delete --data DIR [--instance ID] [--condition JSON]
+const usage = `usage: actionsd execution list|delete [--data DIR] [--instance ID|DOMAIN] [--condition JSON]
 
 Works directly on the data directory, also while the server runs; the
 server honours a change on its next call. This is the way out when an
@@ -25,9 +27,10 @@ execution blocks every call, including the ones that would remove it.
   delete   delete the execution of --condition (required), e.g.
            --condition '{"request":{"service":"zitadel.action.v3alpha.ActionService"}}'
 
-  --data DIR      the data directory of the server
-  --instance ID   the instance; default: the only one, else the one
-                  claiming "localhost"
+  --data DIR      the data directory of the server; default
+                  $ACTIONSD_DATA, else ./data
+  --instance ID   the instance, by id or domain; default: the default
+                  instance (the one made at first start)
 `;
 
 /**
@@ -62,9 +65,6 @@ export async function runExecution(args: string[]): Promise<number> {
   if ((action !== "list" && action !== "delete") || rest.length > 0) {
     return fail(2, usage);
   }
-  if (values.data === undefined) {
-    return fail(2, `--data is required\n${usage}`);
-  }
   let condition: Condition | undefined;
   if (values.condition !== undefined) {
     condition = parseCondition(values.condition);
@@ -75,22 +75,18 @@ export async function runExecution(args: string[]): Promise<number> {
     return fail(2, `--condition is required for delete\n${usage}`);
   }
 
-  const path = dataPaths(values.data).database;
-  // Opening would create an empty database; a wrong path must not look
-  // like a directory without executions.
-  if (!existsSync(path)) {
-    return fail(1, `no database in ${values.data}\n`);
+  const opened = openDataDirectory(resolveDataDir(values.data));
+  if ("error" in opened) {
+    return fail(1, `${opened.error}\n`);
   }
-  const db = openDatabase({ path });
+  const { db } = opened;
   try {
-    const instanceId = chooseInstance(db, values.instance);
+    const instanceId = findInstance(
+      createInstanceStore(db),
+      values.instance,
+    )?.id;
     if (instanceId === undefined) {
-      return fail(
-        1,
-        values.instance === undefined
-          ? "more than one instance and none claims localhost; pass --instance\n"
-          : `no instance ${values.instance}\n`,
-      );
+      return fail(1, `no instance ${values.instance ?? "(default)"}\n`);
     }
     if (action === "list") {
       const wanted =
@@ -123,21 +119,6 @@ function parseCondition(text: string): Condition | undefined {
   } catch {
     return undefined;
   }
-}
-
-function chooseInstance(
-  db: Db,
-  wanted: string | undefined,
-): string | undefined {
-  const instances = createInstanceStore(db);
-  if (wanted !== undefined) {
-    return instances.findById(wanted)?.id;
-  }
-  const all = instances.list();
-  if (all.length === 1) {
-    return all[0]!.id;
-  }
-  return instances.findByDomain("localhost")?.id;
 }
 
 function fail(code: number, message: string): number {

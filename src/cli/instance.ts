@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { findInstance } from "../auth/instance-reference.js";
 import { rolesClaim } from "../auth/permissions.js";
@@ -6,11 +5,14 @@ import { normalizeDomain } from "../auth/request-host.js";
 import { generateTokenKey } from "../auth/signing-keys.js";
 import { createIdGenerator } from "../domain/id-generator.js";
 import { DomainError } from "../errors/domain-error.js";
-import { openDatabase, type Db } from "../store/database.js";
-import { dataPaths } from "../store/data-directory.js";
+import type { Db } from "../store/database.js";
 import { createInstanceStore } from "../store/instance-store.js";
 import { createIssuerStore } from "../store/issuer-store.js";
 import { createKeyStore } from "../store/key-store.js";
+import {
+  openDataDirectory,
+  resolveDataDir,
+} from "./open-data-directory.js";
 
 const usage = `usage: actionsd instance <subcommand> [--data DIR] ...
   add --name N --domain D [--domain D2] [--actions on|off]   prints the id
@@ -60,13 +62,11 @@ export async function runInstance(args: string[]): Promise<number> {
   } catch (error) {
     return fail(2, (error as Error).message, true);
   }
-  const paths = dataPaths(
-    values.data ?? (process.env.ACTIONSD_DATA || "./data"),
-  );
-  if (!existsSync(paths.database)) {
-    return fail(1, `no database in ${paths.root} (start the server once first)`);
+  const opened = openDataDirectory(resolveDataDir(values.data));
+  if ("error" in opened) {
+    return fail(1, opened.error);
   }
-  const db = openDatabase({ path: paths.database });
+  const { db } = opened;
   try {
     switch (subcommand) {
       case "add":

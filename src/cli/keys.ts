@@ -1,11 +1,12 @@
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { findInstance } from "../auth/instance-reference.js";
 import { rotateSigningKey } from "../auth/signing-keys.js";
-import { openDatabase } from "../store/database.js";
-import { dataPaths } from "../store/data-directory.js";
 import { createInstanceStore } from "../store/instance-store.js";
 import { createKeyStore } from "../store/key-store.js";
+import {
+  openDataDirectory,
+  resolveDataDir,
+} from "./open-data-directory.js";
 
 const usage =
   "usage: actionsd keys rotate|list [--data DIR] [--instance ID|DOMAIN] " +
@@ -45,17 +46,12 @@ export async function runKeys(args: string[]): Promise<number> {
     return 2;
   }
 
-  const paths = dataPaths(
-    values.data ?? (process.env.ACTIONSD_DATA || "./data"),
-  );
-  if (!existsSync(paths.database)) {
-    process.stderr.write(
-      `actionsd keys: no database in ${paths.root} ` +
-        "(start the server once first)\n",
-    );
+  const opened = openDataDirectory(resolveDataDir(values.data));
+  if ("error" in opened) {
+    process.stderr.write(`actionsd keys: ${opened.error}\n`);
     return 1;
   }
-  const db = openDatabase({ path: paths.database });
+  const { db } = opened;
   try {
     const instance = findInstance(createInstanceStore(db), values.instance);
     if (instance === undefined) {

@@ -32,7 +32,12 @@ function cli(...args: string[]): Promise<Outcome> {
     execFile(
       process.execPath,
       [run, "execution", ...args],
-      { timeout: 10_000 },
+      // A default data directory that surely has no database, so that a
+      // ./data of the developer's never leaks into a test.
+      {
+        timeout: 10_000,
+        env: { ...process.env, ACTIONSD_DATA: "/nonexistent/actionsd-data" },
+      },
       (error, stdout, stderr) => {
         const code =
           error === null ? 0 : typeof error.code === "number" ? error.code : -1;
@@ -52,7 +57,7 @@ const blockingJson = JSON.stringify({
 });
 const method = "/zitadel.action.v3alpha.ActionService/DeleteExecution";
 
-describe("actionsd execution", { timeout: 30_000 }, () => {
+describe("actionsd execution", { timeout: 120_000 }, () => {
   let dir: string;
   let db: Db;
   const secretKey = new Uint8Array(randomBytes(32));
@@ -105,7 +110,7 @@ describe("actionsd execution", { timeout: 30_000 }, () => {
 
   for (const [name, args, code] of [
     ["no action", ["--data", "x"], 2],
-    ["no data", ["list"], 2],
+    ["a default data directory without a database", ["list"], 1],
     ["delete without condition", ["delete", "--data", "x"], 2],
     ["a bad condition", ["delete", "--data", "x", "--condition", '{"request":{}}'], 2],
     ["a missing database", ["list", "--data", "/nonexistent/actionsd"], 1],
