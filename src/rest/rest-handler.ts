@@ -134,8 +134,9 @@ export function createRestHandler(
     try {
       request = universalRequestFromNodeRequest(req, res, undefined, undefined);
     } catch {
-      // HTTP/1.0 without Host: there is no URL to route.
-      const error = new ConnectError("request has no host", Code.InvalidArgument);
+      // HTTP/1.0 without Host: no URL to route and no instance to pick,
+      // which the contract answers like any host no instance claims.
+      const error = new ConnectError("request has no host", Code.NotFound);
       void send(restErrorResponse(error, registry));
       return;
     }

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import {
@@ -85,6 +86,20 @@ function assertConnectJsonError(
 ) {
   assert.equal(answer.status, status, JSON.stringify(answer.json));
   assert.equal((answer.json as { code?: string }).code, code);
+}
+
+// Sends raw bytes, since every HTTP client adds a Host header itself, and
+// answers the status line and headers.
+function rawHttp10(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.end(request));
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.setTimeout(5_000, () => socket.destroy(new Error("timeout")));
+    socket.on("data", (chunk) => (answer += chunk));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(answer.split("\r\n\r\n")[0] ?? ""));
+  });
 }
 
 function assertRestError(answer: HostAnswer, status: number, code: Code) {
@@ -381,6 +396,15 @@ describe("authentication and permissions on the real server", {
         body: {},
       });
       assertRestError(answer, 404, Code.NotFound);
+    });
+
+    it("answers 404 for an HTTP/1.0 request without any Host", async () => {
+      const head = await rawHttp10(
+        server.port,
+        "GET /v3alpha/executions/functions HTTP/1.0\r\n" +
+          `Authorization: Bearer ${owner}\r\n\r\n`,
+      );
+      assert.match(head, /^HTTP\/1\.[01] 404 /);
     });
 
     it("answers 404 for an :authority no instance claims (HTTP/2)", async () => {
