@@ -63,6 +63,12 @@ const allowedWhenDisabled = new Set([
  * validation. Verified tokens are cached until their expiry (introspected
  * ones at most `introspectionCacheMs`); changes by the CLI are seen on the
  * next call.
+ *
+ * Limitation: Connect decodes the request message before any interceptor
+ * runs, so a body that does not decode (bad JSON, an unknown field, bad
+ * protobuf bytes) is answered InvalidArgument even to a caller without a
+ * valid token. The message names only what is wrong with the body it was
+ * sent, and the schema is public through reflection anyway.
  */
 export function createAuthInterceptor(
   options: AuthInterceptorOptions,
