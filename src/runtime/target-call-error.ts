@@ -32,8 +32,12 @@ export class TargetCallError extends Error {
     message: string,
     /** The HTTP status, for `status` errors. */
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfter?: string },
   ) {
     super(message, options);
+    this.retryAfter = options?.retryAfter;
   }
+
+  /** The answer's `Retry-After` header as sent, for `status` errors. */
+  readonly retryAfter: string | undefined;
 }

@@ -18,6 +18,11 @@ export interface CallOptions {
   readonly readBody?: boolean;
   /** The originating call's signal; its end cancels an awaited call. */
   readonly signal?: AbortSignal;
+  /**
+   * The `webhook-id` without "msg_"; the same id on every attempt lets
+   * receivers drop duplicates. Default: a random id per call.
+   */
+  readonly messageId?: string;
 }
 
 /**
@@ -127,6 +132,7 @@ export function createTargetCaller(
             key: target.signingKey,
             body,
             timestamp: now(),
+            messageId: callOptions.messageId,
           }),
         },
         body,
@@ -137,11 +143,13 @@ export function createTargetCaller(
           ? await dropBody(response.body)
           : await readBody(response.body, maxBodyBytes, target.id);
       if (response.statusCode < 200 || response.statusCode > 299) {
+        const retryAfter = response.headers["retry-after"];
         throw new TargetCallError(
           "status",
           target.id,
           `target ${target.id}: status ${response.statusCode}`,
           response.statusCode,
+          typeof retryAfter === "string" ? { retryAfter } : undefined,
         );
       }
       return { status: response.statusCode, body: text };
