@@ -5,8 +5,9 @@ import {
   RuntimeService,
 } from "../../gen/actionsd/runtime/v1/runtime_service_pb.js";
 import { callerKey } from "../auth/caller.js";
-import { notFound } from "../errors/domain-error.js";
+import { DomainError, notFound } from "../errors/domain-error.js";
 import { toConnectError } from "../errors/connect-error.js";
+import type { EventPusher } from "../events/event-pusher.js";
 import type { ExecutionIndex } from "../runtime/execution-index.js";
 import { functionPayload } from "../runtime/payload.js";
 import {
@@ -15,6 +16,7 @@ import {
 } from "../runtime/runtime-logger.js";
 import { runTargetChain } from "../runtime/target-chain.js";
 import type { TargetCaller } from "../runtime/target-caller.js";
+import { pushEvents } from "./push-events.js";
 
 /** What the Runtime Service needs. */
 export interface RuntimeServiceOptions {
@@ -24,6 +26,11 @@ export interface RuntimeServiceOptions {
   readonly caller: TargetCaller;
   /** Default: silent. */
   readonly logger?: RuntimeLogger;
+  /**
+   * Writes pushed events (with the outbox hook). Without it PushEvents
+   * answers Unimplemented.
+   */
+  readonly events?: EventPusher;
 }
 
 /** The error id of a function name that is not configured. */
@@ -36,7 +43,8 @@ export const functionNotFoundId = "RUNTIME-f7nq2kx0bd";
  * the new payload (a JSON object). Without an execution the payload comes
  * back unchanged. Errors: NotFound RUNTIME-f7nq2kx0bd for a name that is
  * not a configured function; Unauthenticated without a caller; a failing
- * target with `interrupt_on_error` as in `runTargetChain`.
+ * target with `interrupt_on_error` as in `runTargetChain`. PushEvents
+ * writes events (see `pushEvents`).
  */
 export function createRuntimeService(
   options: RuntimeServiceOptions,
@@ -79,6 +87,18 @@ export function createRuntimeService(
         signal: context.signal,
       });
       return create(CallFunctionResponseSchema, { payload: result });
+    },
+    pushEvents(request, context) {
+      if (options.events === undefined) {
+        throw new ConnectError("pushing events is off", Code.Unimplemented);
+      }
+      try {
+        return pushEvents(options.events, request, context);
+      } catch (error) {
+        // Like CallFunction, answer domain errors with their codes even
+        // without the error interceptor; anything else stays for it.
+        throw error instanceof DomainError ? toConnectError(error) : error;
+      }
     },
   };
 }

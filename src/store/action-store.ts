@@ -53,6 +53,12 @@ export interface ActionStoreOptions {
   readonly onChange?: (instanceId: string) => void;
   /** Called after commit with the events a command wrote. */
   readonly onEvents?: (events: readonly StoredEvent[]) => void;
+  /**
+   * Called inside the command's transaction for each event right after it
+   * is appended (the event outbox); a throw rolls the command back, so an
+   * event and its deliveries are written together or not at all.
+   */
+  readonly onAppend?: (event: StoredEvent) => void;
 }
 
 /** Who runs a command: the instance it belongs to and the event creator. */
@@ -143,7 +149,7 @@ export function createActionStore(options: ActionStoreOptions): ActionStore {
     }
     return box.seal(plain);
   }
-  const log = createEventLog(db);
+  const log = createEventLog(db, { onAppend: options.onAppend });
   const targets = createTargetTable(db);
   const executions = createExecutionTable(db);
   // Built once: a transaction wrapper that runs whatever it is handed.

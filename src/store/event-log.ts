@@ -1,15 +1,27 @@
 import type { Db } from "./database.js";
 
-/** The aggregates whose events this service writes. */
-export type AggregateType = "target" | "execution";
+/** The aggregates whose events this service writes itself. */
+export type OwnAggregateType = "target" | "execution";
 
 /** The event types of targets and executions. */
-export type EventType =
+export type OwnEventType =
   | "target.added"
   | "target.changed"
   | "target.removed"
   | "execution.set"
   | "execution.removed";
+
+/**
+ * An aggregate type: our own, or a pushed lower-case dotted name ("user",
+ * "org.project"), checked by `validatePushedEvents` before it gets here.
+ */
+export type AggregateType = OwnAggregateType | (string & {});
+
+/**
+ * An event type: our own, or a pushed lower-case dotted name with at least
+ * two parts ("user.human.added").
+ */
+export type EventType = OwnEventType | (string & {});
 
 /** An event to append. */
 export interface NewEvent {
@@ -51,8 +63,26 @@ export interface EventLog {
   latest(instanceId: string): LogPosition | undefined;
 }
 
-/** Creates the event log over `db` with its statements prepared once. */
-export function createEventLog(db: Db): EventLog {
+/** Options of `createEventLog`. */
+export interface EventLogOptions {
+  /**
+   * Called inside the appending transaction right after each event is
+   * written (the outbox adds its deliveries here), so the event and what
+   * it causes commit or roll back together. A throw rolls the command back.
+   */
+  readonly onAppend?: (event: StoredEvent) => void;
+}
+
+/**
+ * Creates the event log over `db` with its statements prepared once. Every
+ * event goes through one of these, our own and pushed ones alike, so the
+ * `onAppend` hook sees all of them.
+ */
+export function createEventLog(
+  db: Db,
+  options: EventLogOptions = {},
+): EventLog {
+  const { onAppend } = options;
   const nextSequence = db
     .prepare(
       `SELECT coalesce(max(sequence), 0) + 1 FROM events
@@ -85,7 +115,13 @@ export function createEventLog(db: Db): EventLog {
         event.creator,
         event.createdAt,
       );
-      return { ...event, position: Number(result.lastInsertRowid), sequence };
+      const stored: StoredEvent = {
+        ...event,
+        position: Number(result.lastInsertRowid),
+        sequence,
+      };
+      onAppend?.(stored);
+      return stored;
     },
     latest(instanceId) {
       return latest.get(instanceId) as LogPosition | undefined;

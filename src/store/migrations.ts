@@ -1,5 +1,6 @@
 import { actionsMigration } from "./migrations/001-actions.js";
 import { instancesMigration } from "./migrations/002-instances.js";
+import { deliveriesMigration } from "./migrations/003-deliveries.js";
 
 /** One step of the schema; versions are consecutive from 1. */
 export interface Migration {
@@ -15,4 +16,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   actionsMigration,
   instancesMigration,
+  deliveriesMigration,
 ];

@@ -10,6 +10,8 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Details } from "../../../zitadel/object/v2/object_pb.js";
+import { file_zitadel_object_v2_object } from "../../../zitadel/object/v2/object_pb.js";
 import { file_zitadel_protoc_gen_zitadel_v2_options } from "../../../zitadel/protoc_gen_zitadel/v2/options_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -17,7 +19,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file actionsd/runtime/v1/runtime_service.proto.
  */
 export const file_actionsd_runtime_v1_runtime_service: GenFile = /*@__PURE__*/
-  fileDesc("CilhY3Rpb25zZC9ydW50aW1lL3YxL3J1bnRpbWVfc2VydmljZS5wcm90bxITYWN0aW9uc2QucnVudGltZS52MSJNChNDYWxsRnVuY3Rpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSKAoHcGF5bG9hZBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiQAoUQ2FsbEZ1bmN0aW9uUmVzcG9uc2USKAoHcGF5bG9hZBgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QyuwEKDlJ1bnRpbWVTZXJ2aWNlEqgBCgxDYWxsRnVuY3Rpb24SKC5hY3Rpb25zZC5ydW50aW1lLnYxLkNhbGxGdW5jdGlvblJlcXVlc3QaKS5hY3Rpb25zZC5ydW50aW1lLnYxLkNhbGxGdW5jdGlvblJlc3BvbnNlIkOKtRgbChkKF2V4ZWN1dGlvbi5mdW5jdGlvbi5jYWxsgtPkkwIeOgEqIhkvdjEvZnVuY3Rpb25zL3tuYW1lfTpjYWxsYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_zitadel_protoc_gen_zitadel_v2_options]);
+  fileDesc("CilhY3Rpb25zZC9ydW50aW1lL3YxL3J1bnRpbWVfc2VydmljZS5wcm90bxITYWN0aW9uc2QucnVudGltZS52MSJNChNDYWxsRnVuY3Rpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSKAoHcGF5bG9hZBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiQAoUQ2FsbEZ1bmN0aW9uUmVzcG9uc2USKAoHcGF5bG9hZBgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiRQoRUHVzaEV2ZW50c1JlcXVlc3QSMAoGZXZlbnRzGAEgAygLMiAuYWN0aW9uc2QucnVudGltZS52MS5QdXNoZWRFdmVudCJ5CgtQdXNoZWRFdmVudBIWCg5hZ2dyZWdhdGVfdHlwZRgBIAEoCRIUCgxhZ2dyZWdhdGVfaWQYAiABKAkSEgoKZXZlbnRfdHlwZRgDIAEoCRIoCgdwYXlsb2FkGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJBChJQdXNoRXZlbnRzUmVzcG9uc2USKwoHZGV0YWlscxgBIAMoCzIaLnppdGFkZWwub2JqZWN0LnYyLkRldGFpbHMyzgIKDlJ1bnRpbWVTZXJ2aWNlEqgBCgxDYWxsRnVuY3Rpb24SKC5hY3Rpb25zZC5ydW50aW1lLnYxLkNhbGxGdW5jdGlvblJlcXVlc3QaKS5hY3Rpb25zZC5ydW50aW1lLnYxLkNhbGxGdW5jdGlvblJlc3BvbnNlIkOKtRgbChkKF2V4ZWN1dGlvbi5mdW5jdGlvbi5jYWxsgtPkkwIeOgEqIhkvdjEvZnVuY3Rpb25zL3tuYW1lfTpjYWxsEpABCgpQdXNoRXZlbnRzEiYuYWN0aW9uc2QucnVudGltZS52MS5QdXNoRXZlbnRzUmVxdWVzdBonLmFjdGlvbnNkLnJ1bnRpbWUudjEuUHVzaEV2ZW50c1Jlc3BvbnNlIjGKtRgYChYKFGV4ZWN1dGlvbi5ldmVudC5wdXNogtPkkwIPOgEqIgovdjEvZXZlbnRzYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_zitadel_object_v2_object, file_zitadel_protoc_gen_zitadel_v2_options]);
 
 /**
  * @generated from message actionsd.runtime.v1.CallFunctionRequest
@@ -65,6 +67,88 @@ export const CallFunctionResponseSchema: GenMessage<CallFunctionResponse> = /*@_
   messageDesc(file_actionsd_runtime_v1_runtime_service, 1);
 
 /**
+ * @generated from message actionsd.runtime.v1.PushEventsRequest
+ */
+export type PushEventsRequest = Message<"actionsd.runtime.v1.PushEventsRequest"> & {
+  /**
+   * 1 to 100 events, written in this order.
+   *
+   * @generated from field: repeated actionsd.runtime.v1.PushedEvent events = 1;
+   */
+  events: PushedEvent[];
+};
+
+/**
+ * Describes the message actionsd.runtime.v1.PushEventsRequest.
+ * Use `create(PushEventsRequestSchema)` to create a new message.
+ */
+export const PushEventsRequestSchema: GenMessage<PushEventsRequest> = /*@__PURE__*/
+  messageDesc(file_actionsd_runtime_v1_runtime_service, 2);
+
+/**
+ * One event to write.
+ *
+ * @generated from message actionsd.runtime.v1.PushedEvent
+ */
+export type PushedEvent = Message<"actionsd.runtime.v1.PushedEvent"> & {
+  /**
+   * A lower-case dotted name such as "user" or "org.project".
+   *
+   * @generated from field: string aggregate_type = 1;
+   */
+  aggregateType: string;
+
+  /**
+   * The aggregate's id, 1 to 200 characters.
+   *
+   * @generated from field: string aggregate_id = 2;
+   */
+  aggregateId: string;
+
+  /**
+   * A lower-case dotted name with at least two parts, such as
+   * "user.human.added".
+   *
+   * @generated from field: string event_type = 3;
+   */
+  eventType: string;
+
+  /**
+   * What event targets receive as `event_payload`.
+   *
+   * @generated from field: google.protobuf.Struct payload = 4;
+   */
+  payload?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message actionsd.runtime.v1.PushedEvent.
+ * Use `create(PushedEventSchema)` to create a new message.
+ */
+export const PushedEventSchema: GenMessage<PushedEvent> = /*@__PURE__*/
+  messageDesc(file_actionsd_runtime_v1_runtime_service, 3);
+
+/**
+ * @generated from message actionsd.runtime.v1.PushEventsResponse
+ */
+export type PushEventsResponse = Message<"actionsd.runtime.v1.PushEventsResponse"> & {
+  /**
+   * One entry per event, in request order: its sequence within its
+   * aggregate, its time and the instance.
+   *
+   * @generated from field: repeated zitadel.object.v2.Details details = 1;
+   */
+  details: Details[];
+};
+
+/**
+ * Describes the message actionsd.runtime.v1.PushEventsResponse.
+ * Use `create(PushEventsResponseSchema)` to create a new message.
+ */
+export const PushEventsResponseSchema: GenMessage<PushEventsResponse> = /*@__PURE__*/
+  messageDesc(file_actionsd_runtime_v1_runtime_service, 4);
+
+/**
  * @generated from service actionsd.runtime.v1.RuntimeService
  */
 export const RuntimeService: GenService<{
@@ -81,6 +165,20 @@ export const RuntimeService: GenService<{
     methodKind: "unary";
     input: typeof CallFunctionRequestSchema;
     output: typeof CallFunctionResponseSchema;
+  },
+  /**
+   * Writes events to the caller's instance in one transaction, each with
+   * the next sequence of its aggregate, and answers their details in
+   * order. Every matching event execution delivers them. Types are
+   * lower-case dotted names; the aggregate types "target" and "execution"
+   * belong to this service and are refused.
+   *
+   * @generated from rpc actionsd.runtime.v1.RuntimeService.PushEvents
+   */
+  pushEvents: {
+    methodKind: "unary";
+    input: typeof PushEventsRequestSchema;
+    output: typeof PushEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_actionsd_runtime_v1_runtime_service, 0);
