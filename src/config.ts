@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { isIP } from "node:net";
+import { parseLifetime } from "./auth/token-lifetime.js";
 
 /** The default function names, for function conditions. */
 export const defaultFunctions: readonly string[] = Object.freeze([
@@ -31,6 +32,16 @@ export interface ServeConfig {
   readonly domains: readonly string[];
   /** CIDR ranges or host names targets may not call; default none. */
   readonly denyTargets: readonly string[];
+  /**
+   * Delay in ms before each attempt of an event delivery; its length is the
+   * number of attempts. Undefined means the default of 8 attempts (at once,
+   * then about 1 s, 5 s, 30 s, 2 min, 10 min, 1 h and 6 h).
+   */
+  readonly retrySchedule: readonly number[] | undefined;
+  /** Event deliveries in flight at once, over all targets; default 16. */
+  readonly deliveryConcurrency: number;
+  /** How long finished deliveries stay visible; default 7 days. */
+  readonly deliveryRetentionMs: number;
 }
 
 /**
@@ -80,6 +91,9 @@ export function parseServeConfig(
         function: { type: "string", multiple: true },
         domain: { type: "string", multiple: true },
         "deny-target": { type: "string", multiple: true },
+        "retry-schedule": { type: "string" },
+        "delivery-concurrency": { type: "string" },
+        "delivery-retention": { type: "string" },
       },
     }).values;
   } catch (error) {
@@ -136,6 +150,19 @@ export function parseServeConfig(
   for (const entry of denyTargets) {
     validateDenyTarget(entry);
   }
+  const schedule = one("retry-schedule", "ACTIONSD_RETRY_SCHEDULE");
+  const retrySchedule =
+    schedule === undefined ? undefined : parseRetrySchedule(schedule);
+  const deliveryConcurrency = parseInteger(
+    one("delivery-concurrency", "ACTIONSD_DELIVERY_CONCURRENCY") ?? "16",
+    "delivery-concurrency",
+    1,
+    1024,
+  );
+  const deliveryRetentionMs = parseDurationSetting(
+    one("delivery-retention", "ACTIONSD_DELIVERY_RETENTION") ?? "7d",
+    "delivery-retention",
+  );
   return Object.freeze({
     host,
     port,
@@ -148,7 +175,31 @@ export function parseServeConfig(
     functions: Object.freeze(unique(functions).sort()),
     domains: Object.freeze(unique(domains)),
     denyTargets: Object.freeze(unique(denyTargets)),
+    retrySchedule:
+      retrySchedule === undefined ? undefined : Object.freeze(retrySchedule),
+    deliveryConcurrency,
+    deliveryRetentionMs,
   });
+}
+
+// "0,1s,5s,30s,2m,10m,1h,6h": the delay before each attempt, "0" for at
+// once.
+function parseRetrySchedule(text: string): number[] {
+  const delays = text.split(",").map((part) => part.trim());
+  if (delays.length === 0 || delays.length > 100) {
+    throw new ConfigError(`invalid retry-schedule "${text}": 1 to 100 delays`);
+  }
+  return delays.map((delay) =>
+    delay === "0" ? 0 : parseDurationSetting(delay, "retry-schedule"),
+  );
+}
+
+function parseDurationSetting(text: string, name: string): number {
+  try {
+    return parseLifetime(text);
+  } catch (error) {
+    throw new ConfigError(`invalid ${name}: ${(error as Error).message}`);
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

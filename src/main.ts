@@ -5,14 +5,19 @@ import { ActionService } from "../gen/zitadel/action/v3alpha/action_service_pb.j
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionAlpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { DeliveryService } from "../gen/actionsd/delivery/v1/delivery_service_pb.js";
 import { RuntimeService } from "../gen/actionsd/runtime/v1/runtime_service_pb.js";
 import { createActionService } from "./api/action-service.js";
+import { createDeliveryService } from "./api/delivery-service.js";
 import { createRuntimeService } from "./api/runtime-service.js";
 import { createAuthInterceptor } from "./auth/auth-interceptor.js";
 import { ensureDefaultInstance } from "./auth/bootstrap.js";
 import { ConfigError, type ServeConfig } from "./config.js";
 import { createIdGenerator } from "./domain/id-generator.js";
 import { errorInterceptor } from "./errors/error-interceptor.js";
+import { createDeliveryWorker } from "./events/delivery-worker.js";
+import { createEventPusher } from "./events/event-pusher.js";
+import { createOutbox } from "./events/outbox.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 import { createRequestLogInterceptor } from "./logging/request-log-interceptor.js";
 import { withCors } from "./server/cors.js";
@@ -69,7 +74,11 @@ export interface RunningServer {
  * The services of the API: their methods are the "served methods" that
  * request and response conditions may name, and they report to health.
  */
-const apiServices: readonly DescService[] = [ActionService, RuntimeService];
+const apiServices: readonly DescService[] = [
+  ActionService,
+  RuntimeService,
+  DeliveryService,
+];
 
 /**
  * Wires and starts the server: data directory, database, secret key, the
@@ -118,6 +127,23 @@ export async function startServer(
       load: (instanceId) => loadExecutionSnapshot(db, secretKey, instanceId),
       externalChanges: createExternalChanges(db),
     });
+    // Event deliveries: the outbox rows are written inside the transaction
+    // of the event that causes them; the worker sends them off the request
+    // path, with retries.
+    const worker = createDeliveryWorker({
+      db,
+      secretKey,
+      caller: targetCaller,
+      logger,
+      schedule: config.retrySchedule,
+      maxConcurrency: config.deliveryConcurrency,
+      retentionMs: config.deliveryRetentionMs,
+    });
+    const outbox = createOutbox({
+      db,
+      resolveEvent: executions.resolveEvent,
+      onEnqueue: () => worker.wake(),
+    });
     const actionService = createActionService({
       db,
       clock,
@@ -127,12 +153,19 @@ export async function startServer(
       secretKey,
       checkEndpoint: denyList.checkEndpoint,
       onChange: executions.onChange,
+      onAppend: outbox.onAppend,
     });
     const runtimeService = createRuntimeService({
       functions: config.functions,
       index: executions,
       caller: targetCaller,
       logger,
+      events: createEventPusher({ db, clock, onAppend: outbox.onAppend }),
+    });
+    const deliveryService = createDeliveryService({
+      db,
+      clock,
+      wake: () => worker.wake(),
     });
     const health = createHealthService({
       services: apiServices.map((s) => s.typeName),
@@ -147,6 +180,7 @@ export async function startServer(
       routes: (router) => {
         router.service(ActionService, actionService);
         router.service(RuntimeService, runtimeService);
+        router.service(DeliveryService, deliveryService);
         router.service(Health, health.impl);
         router.service(ServerReflection, reflection.v1);
         router.service(ServerReflectionAlpha, reflection.v1alpha);
@@ -176,6 +210,8 @@ export async function startServer(
       tls,
     );
     const port = await listener.listen(config.host, config.port);
+    // Deliveries left pending by an earlier process resume now.
+    worker.start();
     logger.info(
       { host: config.host, port, tls: tls !== undefined },
       "listening",
@@ -193,6 +229,7 @@ export async function startServer(
           health.shutdown();
           const inFlight = listener.inFlight;
           await listener.close(10_000);
+          await worker.stop();
           // Async targets may still be sending; they get to finish.
           await targetCaller.drain();
           await targetCaller.close();

@@ -77,10 +77,11 @@ export interface ActionServiceOptions {
    */
   readonly onChange?: (instanceId: string) => void;
   /**
-   * Called after commit with the events a command wrote (target.added,
-   * execution.set, ...), for event executions. Default: none.
+   * Called inside the transaction for every event a command appends
+   * (target.added, execution.set, ...), so the outbox of event executions
+   * is written with the event or not at all. Default: none.
    */
-  readonly onEvents?: (events: readonly StoredEvent[]) => void;
+  readonly onAppend?: (event: StoredEvent) => void;
 }
 
 /**
@@ -100,7 +101,7 @@ export function createActionService(
     ids: options.ids,
     clock: options.clock,
     onChange: options.onChange,
-    onEvents: options.onEvents,
+    onAppend: options.onAppend,
   });
   const { checkEndpoint } = options;
   const functions = [...new Set(options.functions)].sort();

@@ -11,6 +11,12 @@ import {
 } from "../store/execution-admin.js";
 import { createInstanceStore } from "../store/instance-store.js";
 import { findInstance } from "../auth/instance-reference.js";
+import { createOutbox } from "../events/outbox.js";
+import { createExecutionIndex } from "../runtime/execution-index.js";
+import { loadSecretKey } from "../server/secret-key.js";
+import { dataPaths } from "../store/data-directory.js";
+import type { Db } from "../store/database.js";
+import { loadExecutionSnapshot } from "../store/execution-snapshot-loader.js";
 import {
   openDataDirectory,
   resolveDataDir,
@@ -75,7 +81,8 @@ export async function runExecution(args: string[]): Promise<number> {
     return fail(2, `--condition is required for delete\n${usage}`);
   }
 
-  const opened = openDataDirectory(resolveDataDir(values.data));
+  const dataDir = resolveDataDir(values.data);
+  const opened = openDataDirectory(dataDir);
   if ("error" in opened) {
     return fail(1, `${opened.error}\n`);
   }
@@ -98,7 +105,9 @@ export async function runExecution(args: string[]): Promise<number> {
       }
       return 0;
     }
-    const details = deleteStoredExecution(db, instanceId, condition!);
+    const details = deleteStoredExecution(db, instanceId, condition!, {
+      onAppend: createCliOutbox(db, dataDir).onAppend,
+    });
     process.stdout.write(
       `${JSON.stringify({ deleted: executionIdOf(condition!), details })}\n`,
     );
@@ -119,6 +128,17 @@ function parseCondition(text: string): Condition | undefined {
   } catch {
     return undefined;
   }
+}
+
+// The delete is an event like any other, so event executions that match
+// "execution.removed" must get their deliveries too; the server's worker
+// finds the new outbox rows on its next look.
+function createCliOutbox(db: Db, dataDir: string) {
+  const secretKey = loadSecretKey(dataPaths(dataDir).secretKey);
+  const executions = createExecutionIndex({
+    load: (instanceId) => loadExecutionSnapshot(db, secretKey, instanceId),
+  });
+  return createOutbox({ db, resolveEvent: executions.resolveEvent });
 }
 
 function fail(code: number, message: string): number {

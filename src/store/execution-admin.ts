@@ -1,3 +1,4 @@
+import type { StoredEvent } from "./event-log.js";
 import type { Db } from "./database.js";
 import { createActionStore } from "./action-store.js";
 import {
@@ -58,8 +59,9 @@ export function deleteStoredExecution(
   db: Db,
   instanceId: string,
   condition: Condition,
+  options: { readonly onAppend?: (event: StoredEvent) => void } = {},
 ): ChangeDetails {
-  return createActionStore({ db }).deleteExecution(
+  return createActionStore({ db, onAppend: options.onAppend }).deleteExecution(
     { instanceId, creator: cliCreator },
     condition,
   );

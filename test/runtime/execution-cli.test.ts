@@ -1,6 +1,6 @@
+import { loadSecretKey } from "../../src/server/secret-key.js";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -60,11 +60,14 @@ const method = "/zitadel.action.v3alpha.ActionService/DeleteExecution";
 describe("actionsd execution", { timeout: 120_000 }, () => {
   let dir: string;
   let db: Db;
-  const secretKey = new Uint8Array(randomBytes(32));
+  let secretKey: Uint8Array;
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "actionsd-exec-cli-"));
     const paths = ensureDataDirectory(dir);
+    // As the server does: the key lives in the data directory, where the
+    // command finds it too.
+    secretKey = loadSecretKey(paths.secretKey);
     db = openDatabase({ path: paths.database });
     createInstanceStore(db).add({
       id: "inst1",
