@@ -84,10 +84,10 @@ const apiServices: readonly DescService[] = [
  * Wires and starts the server: data directory, database, secret key, the
  * default instance and its admin token, the Action and Runtime services,
  * health and reflection, the interceptor chain [logging, errors, auth,
- * executions], REST for every path no RPC serves, CORS and the one-port
- * listener. Logs
- * {msg:"listening", host, port, tls}. Throws ConfigError for unreadable or
- * invalid TLS files; other start failures (port in use) as they are.
+ * executions], REST for every path no RPC serves, CORS, the one-port
+ * listener and the event delivery worker. Logs {msg:"listening", host,
+ * port, tls}. Throws ConfigError for unreadable or invalid TLS files; other
+ * start failures (port in use) as they are.
  */
 export async function startServer(
   config: ServeConfig,
