@@ -150,3 +150,18 @@ export function conditionFromJson(json: unknown): Condition | undefined {
   }
   return { type, scope: scope as ConditionScope, value };
 }
+
+/**
+ * The execution ids that may match an event type, most specific first:
+ * "event/<type>", then each group from the longest ("event/a.b.*", then
+ * "event/a.*"), then "event" (all).
+ */
+export function eventExecutionCandidates(eventType: string): string[] {
+  const ids = [`event/${eventType}`];
+  for (let dot = eventType.lastIndexOf("."); dot > 0; ) {
+    ids.push(`event/${eventType.slice(0, dot)}.*`);
+    dot = eventType.lastIndexOf(".", dot - 1);
+  }
+  ids.push("event");
+  return ids;
+}

@@ -1,3 +1,4 @@
+import { eventExecutionCandidates } from "../domain/condition.js";
 import type { RuntimeTarget } from "../domain/execution-snapshot.js";
 import type { Db } from "../store/database.js";
 import type { StoredEvent } from "../store/event-log.js";
@@ -93,19 +94,4 @@ export function createOutbox(options: OutboxOptions): Outbox {
       onEnqueue?.();
     },
   };
-}
-
-/**
- * The execution ids that may match an event type, most specific first:
- * "event/<type>", then each group from the longest ("event/a.b.*", then
- * "event/a.*"), then "event" (all).
- */
-export function eventExecutionCandidates(eventType: string): string[] {
-  const ids = [`event/${eventType}`];
-  for (let dot = eventType.lastIndexOf("."); dot > 0; ) {
-    ids.push(`event/${eventType.slice(0, dot)}.*`);
-    dot = eventType.lastIndexOf(".", dot - 1);
-  }
-  ids.push("event");
-  return ids;
 }

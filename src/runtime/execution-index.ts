@@ -1,3 +1,4 @@
+import { eventExecutionCandidates } from "../domain/condition.js";
 import type {
   ExecutionSnapshot,
   RuntimeTarget,
@@ -124,15 +125,9 @@ export function createExecutionIndex(
     },
     resolveEvent(instanceId, eventType) {
       const index = instance(instanceId);
-      return cached(index, `event/${eventType}`, () => {
-        const ids = [`event/${eventType}`];
-        for (let dot = eventType.lastIndexOf("."); dot > 0; ) {
-          ids.push(`event/${eventType.slice(0, dot)}.*`);
-          dot = eventType.lastIndexOf(".", dot - 1);
-        }
-        ids.push("event");
-        return ids;
-      });
+      return cached(index, `event/${eventType}`, () =>
+        eventExecutionCandidates(eventType),
+      );
     },
     onChange(instanceId) {
       instances.delete(instanceId);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DomainError } from "../../src/errors/domain-error.js";
-import { eventExecutionCandidates } from "../../src/events/outbox.js";
+import { eventExecutionCandidates } from "../../src/domain/condition.js";
 import {
   createEventsFixture,
   eventCondition,
