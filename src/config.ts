@@ -34,8 +34,9 @@ export interface ServeConfig {
   readonly denyTargets: readonly string[];
   /**
    * Delay in ms before each attempt of an event delivery; its length is the
-   * number of attempts. Undefined means the default of 8 attempts (at once,
-   * then about 1 s, 5 s, 30 s, 2 min, 10 min, 1 h and 6 h).
+   * number of attempts, and the first is always 0 (a delivery is due when
+   * its event is written). Undefined means the default of 8 attempts (at
+   * once, then about 1 s, 5 s, 30 s, 2 min, 10 min, 1 h and 6 h).
    */
   readonly retrySchedule: readonly number[] | undefined;
   /** Event deliveries in flight at once, over all targets; default 16. */
@@ -182,12 +183,18 @@ export function parseServeConfig(
   });
 }
 
-// "0,1s,5s,30s,2m,10m,1h,6h": the delay before each attempt, "0" for at
-// once.
+// "0,1s,5s,30s,2m,10m,1h,6h": the delay before each attempt. The first is
+// 0 because a delivery is due as soon as its event is committed; anything
+// else would promise a wait that never happens.
 function parseRetrySchedule(text: string): number[] {
   const delays = text.split(",").map((part) => part.trim());
   if (delays.length === 0 || delays.length > 100) {
     throw new ConfigError(`invalid retry-schedule "${text}": 1 to 100 delays`);
+  }
+  if (delays[0] !== "0") {
+    throw new ConfigError(
+      `invalid retry-schedule "${text}": the first attempt is at once, start with 0`,
+    );
   }
   return delays.map((delay) =>
     delay === "0" ? 0 : parseDurationSetting(delay, "retry-schedule"),

@@ -53,9 +53,9 @@ export interface DeliveryWorkerOptions {
 /** The sender of pending deliveries. */
 export interface DeliveryWorker {
   /**
-   * Starts sending: pending deliveries resume at once, those that were in
-   * flight when a previous process died included. Calling it twice does
-   * nothing.
+   * Starts sending: pending deliveries that are due go out at once, those
+   * that were in flight when a previous process died included; a retry
+   * keeps the due time it was given. Calling it twice does nothing.
    */
   start(): void;
   /** Looks at the outbox now instead of at the next poll. */
