@@ -1,12 +1,15 @@
 import {
   createContextValues,
+  createServiceImplSpec,
   type ConnectRouter,
   type ContextValues,
   type Interceptor,
+  type MethodImplSpec,
 } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { requestHostKey } from "../auth/caller.js";
+import { createGrpcUnaryPath } from "./grpc-unary-path.js";
 import { withParseErrorCode } from "./parse-error-code.js";
 
 /** A Node request handler for HTTP/1.1 and HTTP/2, as Connect makes it. */
@@ -50,7 +53,9 @@ export interface RpcHandler extends RpcApi {
  * Creates the Connect adapter for all RPC protocols. Each call's context
  * values carry the request's host (`:authority`, else `Host`) under
  * `requestHostKey`. Undecodable protobuf bytes answer InvalidArgument (see
- * `withParseErrorCode`).
+ * `withParseErrorCode`). Unary gRPC calls over HTTP/2 take a leaner path
+ * through the same interceptors and implementations (see
+ * `createGrpcUnaryPath`); every other call goes through Connect's adapter.
  */
 export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
   const contextValues = (req: NodeServerRequest): ContextValues => {
@@ -62,13 +67,16 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     return createContextValues().set(requestHostKey, host);
   };
   let router: ConnectRouter | undefined;
+  // The lean gRPC path needs the implementations, which the router keeps
+  // to itself; so `service` is watched on the way in.
+  const specs: MethodImplSpec[] = [];
   // The fallback needs the router's handlers, which exist only once the
   // adapter has run `routes`; so it is bound right after.
   let fallback: NodeHandlerFn | undefined;
-  const handler = connectNodeAdapter({
+  const stock = connectNodeAdapter({
     routes: (r) => {
       router = r;
-      options.routes(r);
+      options.routes(recordingRouter(r, specs));
       // The adapter reads the handlers once routes returns, so replacing
       // them here puts the wrapper on every path.
       r.handlers.splice(
@@ -94,5 +102,46 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
   });
   const handlers = router!.handlers;
   fallback = options.fallback?.({ handlers, contextValues });
+  const unary = createGrpcUnaryPath({
+    specs,
+    handlers,
+    interceptors: options.interceptors,
+    readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
+    contextValues,
+  });
+  const handler: NodeHandlerFn = (req, res) => {
+    if (!unary(req, res)) {
+      stock(req, res);
+    }
+  };
   return { handler, handlers, contextValues };
+}
+
+// A router that records the implementation specs of whole services it is
+// given; services with their own options stay with Connect alone.
+function recordingRouter(
+  router: ConnectRouter,
+  specs: MethodImplSpec[],
+): ConnectRouter {
+  const recording: ConnectRouter = {
+    get handlers() {
+      return router.handlers;
+    },
+    service(service, implementation, serviceOptions) {
+      router.service(service, implementation, serviceOptions);
+      if (serviceOptions === undefined) {
+        specs.push(
+          ...Object.values(
+            createServiceImplSpec(service, implementation).methods,
+          ),
+        );
+      }
+      return recording;
+    },
+    rpc(method, implementation, rpcOptions) {
+      router.rpc(method, implementation, rpcOptions);
+      return recording;
+    },
+  };
+  return recording;
 }
