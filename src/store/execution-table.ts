@@ -55,6 +55,44 @@ type EntryJson = { target: string } | { include: unknown };
 
 const columns = "id, condition, entries, created_at, changed_at, sequence";
 
+/**
+ * Counts of all executions per instance, shared by every table object of
+ * one connection. The table is WITHOUT ROWID, so `count(*)` reads every
+ * row of the instance: with 10,000 executions that was most of a
+ * ListExecutions call. A count is reused while neither this connection
+ * wrote executions (`generation`) nor another one committed anything
+ * (`data_version`). Counts taken while a write of this connection may
+ * still roll back are not kept: transactions here are synchronous, so
+ * after the write's own turn of the event loop it has committed or not.
+ */
+interface CountCache {
+  generation: number;
+  writing: boolean;
+  readonly counts: Map<string, { count: number; key: string }>;
+}
+
+const countCaches = new WeakMap<Db, CountCache>();
+
+function countCacheOf(db: Db): CountCache {
+  let cache = countCaches.get(db);
+  if (cache === undefined) {
+    cache = { generation: 0, writing: false, counts: new Map() };
+    countCaches.set(db, cache);
+  }
+  return cache;
+}
+
+function noteWrite(cache: CountCache): void {
+  cache.generation += 1;
+  cache.counts.clear();
+  if (!cache.writing) {
+    cache.writing = true;
+    setImmediate(() => {
+      cache.writing = false;
+    });
+  }
+}
+
 /** Creates the execution table access over `db`, statements prepared once. */
 export function createExecutionTable(db: Db): ExecutionTable {
   const upsert = db.prepare(
@@ -104,6 +142,8 @@ export function createExecutionTable(db: Db): ExecutionTable {
   const all = db.prepare(
     `SELECT ${columns} FROM executions WHERE instance_id = ? ORDER BY id`,
   );
+  const dataVersion = db.prepare("PRAGMA data_version").pluck();
+  const counts = countCacheOf(db);
   // Each filter shape is prepared on first use and kept.
   const listStatements = new Map<
     string,
@@ -112,6 +152,7 @@ export function createExecutionTable(db: Db): ExecutionTable {
 
   return {
     put(instanceId, execution) {
+      noteWrite(counts);
       upsert.run(
         instanceId,
         execution.id,
@@ -133,6 +174,7 @@ export function createExecutionTable(db: Db): ExecutionTable {
       });
     },
     remove(instanceId, id) {
+      noteWrite(counts);
       remove.run(instanceId, id);
     },
     find(instanceId, id) {
@@ -175,7 +217,10 @@ export function createExecutionTable(db: Db): ExecutionTable {
         };
         listStatements.set(shape, statements);
       }
-      const total = statements.count.get(...params) as number;
+      const total =
+        filters.length === 0
+          ? countAll(statements.count, instanceId)
+          : (statements.count.get(...params) as number);
       const rows = statements.page.all(
         ...params,
         page.limit,
@@ -187,6 +232,19 @@ export function createExecutionTable(db: Db): ExecutionTable {
       return (all.all(instanceId) as ExecutionRow[]).map(toExecution);
     },
   };
+
+  function countAll(statement: Statement, instanceId: string): number {
+    const key = `${counts.generation} ${dataVersion.get() as number}`;
+    const hit = counts.counts.get(instanceId);
+    if (hit !== undefined && hit.key === key) {
+      return hit.count;
+    }
+    const count = statement.get(instanceId) as number;
+    if (!counts.writing) {
+      counts.counts.set(instanceId, { count, key });
+    }
+    return count;
+  }
 }
 
 type Statement = Database.Statement<unknown[]>;
