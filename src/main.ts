@@ -41,7 +41,7 @@ import { createTargetCaller } from "./runtime/target-caller.js";
 import { loadSecretKey } from "./server/secret-key.js";
 import { openDatabase } from "./store/database.js";
 import { ensureDataDirectory } from "./store/data-directory.js";
-import { loadExecutionSnapshot } from "./store/execution-snapshot-loader.js";
+import { openExecutionSnapshot } from "./store/execution-snapshot-loader.js";
 import { createExternalChanges } from "./store/external-changes.js";
 
 /** What the wiring takes from outside, so tests can swap it. */
@@ -124,7 +124,7 @@ export async function startServer(
     });
     const targetCaller = createTargetCaller({ denyList, logger });
     const executions = createExecutionIndex({
-      load: (instanceId) => loadExecutionSnapshot(db, secretKey, instanceId),
+      load: (instanceId) => openExecutionSnapshot(db, secretKey, instanceId),
       externalChanges: createExternalChanges(db),
     });
     // Event deliveries: the outbox rows are written inside the transaction

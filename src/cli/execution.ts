@@ -16,7 +16,7 @@ import { createExecutionIndex } from "../runtime/execution-index.js";
 import { loadSecretKey } from "../server/secret-key.js";
 import { dataPaths } from "../store/data-directory.js";
 import type { Db } from "../store/database.js";
-import { loadExecutionSnapshot } from "../store/execution-snapshot-loader.js";
+import { openExecutionSnapshot } from "../store/execution-snapshot-loader.js";
 import {
   openDataDirectory,
   resolveDataDir,
@@ -136,7 +136,7 @@ function parseCondition(text: string): Condition | undefined {
 function createCliOutbox(db: Db, dataDir: string) {
   const secretKey = loadSecretKey(dataPaths(dataDir).secretKey);
   const executions = createExecutionIndex({
-    load: (instanceId) => loadExecutionSnapshot(db, secretKey, instanceId),
+    load: (instanceId) => openExecutionSnapshot(db, secretKey, instanceId),
   });
   return createOutbox({ db, resolveEvent: executions.resolveEvent });
 }

@@ -1,13 +1,19 @@
 /**
- * What the execution runtime needs to know of one instance, loaded from the
- * store in one read and kept in memory, so that calls never query SQLite to
- * find their targets.
+ * What the execution runtime needs to know of one instance, kept in memory
+ * so that calls do not query SQLite to find their targets. A Map is one;
+ * the store's lazy snapshot is another, which reads each id once.
  */
 export interface ExecutionSnapshot {
   /** Execution id ("request/pkg.Svc/M", "event/user.*") to its entries. */
-  readonly executions: ReadonlyMap<string, readonly ExecutionEntry[]>;
+  readonly executions: SnapshotLookup<readonly ExecutionEntry[]>;
   /** Target id to what is needed to call it. */
-  readonly targets: ReadonlyMap<string, RuntimeTarget>;
+  readonly targets: SnapshotLookup<RuntimeTarget>;
+}
+
+/** The part of a ReadonlyMap the runtime uses. */
+export interface SnapshotLookup<T> {
+  has(id: string): boolean;
+  get(id: string): T | undefined;
 }
 
 /** One entry of an execution's ordered list. */

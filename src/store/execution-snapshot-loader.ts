@@ -1,14 +1,20 @@
 import type { Db } from "./database.js";
 import { createSecretBox, type SecretBox } from "./secret-box.js";
-import { createTargetTable, type TargetTable } from "./target-table.js";
+import {
+  createTargetTable,
+  type SealedTarget,
+  type TargetTable,
+} from "./target-table.js";
 import {
   createExecutionTable,
   type ExecutionTable,
 } from "./execution-table.js";
+import type { Execution } from "../domain/execution.js";
 import type {
   ExecutionEntry,
   ExecutionSnapshot,
   RuntimeTarget,
+  SnapshotLookup,
 } from "../domain/execution-snapshot.js";
 import { timeoutMillis } from "../domain/target.js";
 
@@ -21,6 +27,40 @@ const tablesByDb = new WeakMap<
 const boxesByKey = new WeakMap<Uint8Array, SecretBox>();
 
 /**
+ * Opens a snapshot of one instance that reads lazily: an execution or a
+ * target is read by its key the first time the runtime asks for it, then
+ * remembered. A call needs only the few ids that can match it (method,
+ * service, all, and their includes), so after a change the index drops
+ * the snapshot and the next call reads those few rows, instead of every
+ * execution of the instance. Throws, on first read of a target, when its
+ * sealed key does not open (the wrong secret key).
+ */
+export function openExecutionSnapshot(
+  db: Db,
+  secretKey: Uint8Array,
+  instanceId: string,
+): ExecutionSnapshot {
+  const { targets, executions } = tablesOf(db);
+  const unseal = boxOf(secretKey);
+  return {
+    executions: remembering((id) => {
+      const execution = executions.find(instanceId, id);
+      return execution === undefined ? undefined : entriesOf(execution);
+    }),
+    targets: remembering((id) => {
+      const target = targets.findSealed(instanceId, id);
+      return target === undefined ? undefined : runtimeTarget(target, unseal);
+    }),
+  };
+}
+
+/** A snapshot read whole, as Maps. */
+export interface LoadedExecutionSnapshot extends ExecutionSnapshot {
+  readonly executions: ReadonlyMap<string, readonly ExecutionEntry[]>;
+  readonly targets: ReadonlyMap<string, RuntimeTarget>;
+}
+
+/**
  * Loads everything the execution runtime needs for one instance in one read
  * transaction: every execution's ordered entries by execution id, and every
  * target with its signing key unsealed with `secretKey` (32 bytes). Throws
@@ -30,7 +70,23 @@ export function loadExecutionSnapshot(
   db: Db,
   secretKey: Uint8Array,
   instanceId: string,
-): ExecutionSnapshot {
+): LoadedExecutionSnapshot {
+  const { targets, executions } = tablesOf(db);
+  const unseal = boxOf(secretKey);
+  return db.transaction((): LoadedExecutionSnapshot => {
+    const executionMap = new Map<string, readonly ExecutionEntry[]>();
+    for (const execution of executions.all(instanceId)) {
+      executionMap.set(execution.id, entriesOf(execution));
+    }
+    const targetMap = new Map<string, RuntimeTarget>();
+    for (const target of targets.all(instanceId)) {
+      targetMap.set(target.id, runtimeTarget(target, unseal));
+    }
+    return { executions: executionMap, targets: targetMap };
+  })();
+}
+
+function tablesOf(db: Db): { targets: TargetTable; executions: ExecutionTable } {
   let tables = tablesByDb.get(db);
   if (tables === undefined) {
     tables = {
@@ -39,37 +95,49 @@ export function loadExecutionSnapshot(
     };
     tablesByDb.set(db, tables);
   }
+  return tables;
+}
+
+function boxOf(secretKey: Uint8Array): SecretBox {
   let box = boxesByKey.get(secretKey);
   if (box === undefined) {
     box = createSecretBox(secretKey);
     boxesByKey.set(secretKey, box);
   }
-  const { targets, executions } = tables;
-  const unseal = box;
-  return db.transaction((): ExecutionSnapshot => {
-    const executionMap = new Map<string, readonly ExecutionEntry[]>();
-    for (const execution of executions.all(instanceId)) {
-      executionMap.set(
-        execution.id,
-        execution.targets.map((entry) =>
-          "targetId" in entry
-            ? { targetId: entry.targetId }
-            : { includeId: entry.includeId },
-        ),
-      );
+  return box;
+}
+
+function entriesOf(execution: Execution): readonly ExecutionEntry[] {
+  return execution.targets.map((entry) =>
+    "targetId" in entry
+      ? { targetId: entry.targetId }
+      : { includeId: entry.includeId },
+  );
+}
+
+function runtimeTarget(target: SealedTarget, unseal: SecretBox): RuntimeTarget {
+  return {
+    id: target.id,
+    name: target.name,
+    type: target.type,
+    interruptOnError: target.interruptOnError,
+    timeoutMs: timeoutMillis(target.timeout),
+    endpoint: target.endpoint,
+    signingKey: unseal.open(target.sealedKey),
+  };
+}
+
+// Remembers misses too, so a call for a method without an execution reads
+// its candidate ids once per snapshot, not once per call.
+function remembering<T>(read: (id: string) => T | undefined): SnapshotLookup<T> {
+  const known = new Map<string, T | null>();
+  const get = (id: string): T | undefined => {
+    let value = known.get(id);
+    if (value === undefined) {
+      value = read(id) ?? null;
+      known.set(id, value);
     }
-    const targetMap = new Map<string, RuntimeTarget>();
-    for (const target of targets.all(instanceId)) {
-      targetMap.set(target.id, {
-        id: target.id,
-        name: target.name,
-        type: target.type,
-        interruptOnError: target.interruptOnError,
-        timeoutMs: timeoutMillis(target.timeout),
-        endpoint: target.endpoint,
-        signingKey: unseal.open(target.sealedKey),
-      });
-    }
-    return { executions: executionMap, targets: targetMap };
-  })();
+    return value ?? undefined;
+  };
+  return { get, has: (id) => get(id) !== undefined };
 }

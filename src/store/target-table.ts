@@ -43,6 +43,8 @@ export interface TargetTable {
   ): void;
   remove(instanceId: string, id: string): void;
   find(instanceId: string, id: string): Target | undefined;
+  /** Like `find`, with the sealed signing key. */
+  findSealed(instanceId: string, id: string): SealedTarget | undefined;
   /** The id of the target with this exact name, if any. */
   idByName(instanceId: string, name: string): string | undefined;
   exists(instanceId: string, id: string): boolean;
@@ -117,6 +119,10 @@ export function createTargetTable(db: Db): TargetTable {
     .pluck();
   const all = db.prepare(
     `SELECT ${columns}, signing_key FROM targets WHERE instance_id = ?`,
+  );
+  const findSealed = db.prepare(
+    `SELECT ${columns}, signing_key FROM targets
+     WHERE instance_id = ? AND id = ?`,
   );
   // Lists differ by their filters; each shape is prepared on first use and
   // kept, so a steady workload prepares nothing.
@@ -205,11 +211,12 @@ export function createTargetTable(db: Db): TargetTable {
       ) as TargetRow[];
       return { total, targets: rows.map(toTarget) };
     },
+    findSealed(instanceId, id) {
+      const row = findSealed.get(instanceId, id) as TargetRow | undefined;
+      return row === undefined ? undefined : toSealedTarget(row);
+    },
     all(instanceId) {
-      return (all.all(instanceId) as TargetRow[]).map((row) => ({
-        ...toTarget(row),
-        sealedKey: row.signing_key!,
-      }));
+      return (all.all(instanceId) as TargetRow[]).map(toSealedTarget);
     },
   };
 }
@@ -268,4 +275,8 @@ function toTarget(row: TargetRow): Target {
     changedAt: row.changed_at,
     sequence: row.sequence,
   };
+}
+
+function toSealedTarget(row: TargetRow): SealedTarget {
+  return { ...toTarget(row), sealedKey: row.signing_key! };
 }

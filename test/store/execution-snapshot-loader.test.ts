@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { openDatabase } from "../../src/store/database.js";
 import { createActionStore } from "../../src/store/action-store.js";
-import { loadExecutionSnapshot } from "../../src/store/execution-snapshot-loader.js";
+import {
+  loadExecutionSnapshot,
+  openExecutionSnapshot,
+} from "../../src/store/execution-snapshot-loader.js";
 import { createIdGenerator } from "../../src/domain/id-generator.js";
 import type { Condition } from "../../src/domain/condition.js";
 
@@ -53,5 +56,57 @@ describe("loadExecutionSnapshot()", () => {
       signingKey: created.signingKey,
     });
     assert.throws(() => loadExecutionSnapshot(db, new Uint8Array(32), "i1"));
+  });
+});
+
+describe("openExecutionSnapshot()", () => {
+  function fixture() {
+    const db = openDatabase({ path: ":memory:" });
+    const secretKey = new Uint8Array(randomBytes(32));
+    const store = createActionStore({ db, secretKey, ids: createIdGenerator() });
+    const scope = { instanceId: "i1", creator: "u" };
+    const created = store.createTarget(scope, {
+      name: "hook",
+      type: "webhook",
+      interruptOnError: false,
+      timeout: { seconds: 2, nanos: 0 },
+      endpoint: "http://127.0.0.1:1/hook",
+    });
+    const service: Condition = { type: "request", scope: "service", value: "pkg.Svc" };
+    store.setExecution(scope, service, [{ targetId: created.id }]);
+    return { db, secretKey, store, scope, created, service };
+  }
+
+  test("answers what the whole load answers, id by id", () => {
+    const { db, secretKey, created } = fixture();
+    const lazy = openExecutionSnapshot(db, secretKey, "i1");
+    const whole = loadExecutionSnapshot(db, secretKey, "i1");
+    assert.deepEqual(
+      lazy.executions.get("request/pkg.Svc"),
+      whole.executions.get("request/pkg.Svc"),
+    );
+    assert.deepEqual(lazy.targets.get(created.id), whole.targets.get(created.id));
+    assert.equal(lazy.executions.has("request"), false);
+    assert.equal(lazy.targets.get("missing"), undefined);
+    assert.equal(openExecutionSnapshot(db, secretKey, "i2").targets.has(created.id), false);
+  });
+
+  test("remembers what it read, so a change needs a new snapshot", () => {
+    const { db, secretKey, store, scope, created } = fixture();
+    const before = openExecutionSnapshot(db, secretKey, "i1");
+    assert.equal(before.executions.has("request"), false);
+    store.setExecution(scope, { type: "request", scope: "all", value: "" }, [
+      { targetId: created.id },
+    ]);
+    assert.equal(before.executions.has("request"), false);
+    const after = openExecutionSnapshot(db, secretKey, "i1");
+    assert.deepEqual(after.executions.get("request"), [{ targetId: created.id }]);
+  });
+
+  test("reads no target until asked, so a wrong key fails only then", () => {
+    const { db, created } = fixture();
+    const snapshot = openExecutionSnapshot(db, new Uint8Array(32), "i1");
+    assert.ok(snapshot.executions.has("request/pkg.Svc"));
+    assert.throws(() => snapshot.targets.get(created.id));
   });
 });
