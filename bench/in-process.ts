@@ -24,7 +24,7 @@ import { createActionStore } from "../src/store/action-store.js";
 import { openDatabase } from "../src/store/database.js";
 import { dataPaths } from "../src/store/data-directory.js";
 import { createInstanceStore } from "../src/store/instance-store.js";
-import { loadSecretKey } from "../src/server/secret-key.js";
+import { loadSecretKey } from "../src/store/secret-key.js";
 import type { BenchMethod } from "./bench-calls.js";
 import { quantile, type LoadResult } from "./load-result.js";
 import { ActionService } from "../gen/zitadel/action/v3alpha/action_service_pb.js";

@@ -38,7 +38,7 @@ import { createDenyList } from "./runtime/deny-list.js";
 import { createExecutionIndex } from "./runtime/execution-index.js";
 import { createExecutionInterceptor } from "./runtime/execution-interceptor.js";
 import { createTargetCaller } from "./runtime/target-caller.js";
-import { loadSecretKey } from "./server/secret-key.js";
+import { loadSecretKey } from "./store/secret-key.js";
 import { openDatabase } from "./store/database.js";
 import { ensureDataDirectory } from "./store/data-directory.js";
 import { openExecutionSnapshot } from "./store/execution-snapshot-loader.js";

@@ -37,7 +37,7 @@ import { toConnectError } from "../../src/errors/connect-error.js";
 import { openDatabase } from "../../src/store/database.js";
 import { dataPaths } from "../../src/store/data-directory.js";
 import { createInstanceStore } from "../../src/store/instance-store.js";
-import { loadSecretKey } from "../../src/server/secret-key.js";
+import { loadSecretKey } from "../../src/store/secret-key.js";
 
 const { values } = parseArgs({
   options: {

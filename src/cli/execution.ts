@@ -13,7 +13,7 @@ import { createInstanceStore } from "../store/instance-store.js";
 import { findInstance } from "../auth/instance-reference.js";
 import { createOutbox } from "../events/outbox.js";
 import { createExecutionIndex } from "../runtime/execution-index.js";
-import { loadSecretKey } from "../server/secret-key.js";
+import { loadSecretKey } from "../store/secret-key.js";
 import { dataPaths } from "../store/data-directory.js";
 import type { Db } from "../store/database.js";
 import { openExecutionSnapshot } from "../store/execution-snapshot-loader.js";

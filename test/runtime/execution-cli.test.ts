@@ -1,4 +1,4 @@
-import { loadSecretKey } from "../../src/server/secret-key.js";
+import { loadSecretKey } from "../../src/store/secret-key.js";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSecretKey } from "../../src/server/secret-key.js";
+import { loadSecretKey } from "../../src/store/secret-key.js";
 
 describe("loadSecretKey()", () => {
   it("creates a 32-byte key with mode 0600 and reads it back", () => {
