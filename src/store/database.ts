@@ -1,3 +1,4 @@
+import { chmodSync } from "node:fs";
 import Database from "better-sqlite3";
 import { migrations } from "./migrations.js";
 
@@ -21,6 +22,11 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(options: OpenDatabaseOptions): Db {
   const db = new Database(options.path);
+  if (options.path !== ":memory:") {
+    // The database holds token signing keys; SQLite gives the WAL and
+    // shared-memory files the same mode as the database file.
+    chmodSync(options.path, 0o600);
+  }
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma("journal_mode = WAL");
   // With WAL, NORMAL writes every commit to the log before it returns, so a
