@@ -1,7 +1,6 @@
-import type { RuntimeTarget, TargetType } from "../domain/execution-snapshot.js";
-import { timeoutMillis } from "../domain/target.js";
+import type { RuntimeTarget } from "../domain/execution-snapshot.js";
 import type { Db } from "../store/database.js";
-import { createSecretBox } from "../store/secret-box.js";
+import { findRuntimeTarget } from "../store/execution-snapshot-loader.js";
 
 /** Finds a target as it is now; undefined once it is deleted. */
 export type DeliveryTargetLookup = (
@@ -20,39 +19,6 @@ export function createDeliveryTargetLookup(
   db: Db,
   secretKey: Uint8Array,
 ): DeliveryTargetLookup {
-  const box = createSecretBox(secretKey);
-  const find = db.prepare(
-    `SELECT id, name, type, interrupt_on_error, timeout_seconds,
-       timeout_nanos, endpoint, signing_key
-     FROM targets WHERE instance_id = ? AND id = ?`,
-  );
-  return (instanceId, targetId) => {
-    const row = find.get(instanceId, targetId) as
-      | {
-          id: string;
-          name: string;
-          type: TargetType;
-          interrupt_on_error: number;
-          timeout_seconds: number;
-          timeout_nanos: number;
-          endpoint: string;
-          signing_key: Buffer;
-        }
-      | undefined;
-    if (row === undefined) {
-      return undefined;
-    }
-    return {
-      id: row.id,
-      name: row.name,
-      type: row.type,
-      interruptOnError: row.interrupt_on_error === 1,
-      timeoutMs: timeoutMillis({
-        seconds: row.timeout_seconds,
-        nanos: row.timeout_nanos,
-      }),
-      endpoint: row.endpoint,
-      signingKey: box.open(row.signing_key),
-    };
-  };
+  return (instanceId, targetId) =>
+    findRuntimeTarget(db, secretKey, instanceId, targetId);
 }

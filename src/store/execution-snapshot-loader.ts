@@ -47,11 +47,32 @@ export function openExecutionSnapshot(
       const execution = executions.find(instanceId, id);
       return execution === undefined ? undefined : entriesOf(execution);
     }),
-    targets: remembering((id) => {
-      const target = targets.findSealed(instanceId, id);
-      return target === undefined ? undefined : runtimeTarget(target, unseal);
-    }),
+    targets: remembering((id) => findTarget(targets, unseal, instanceId, id)),
   };
+}
+
+/**
+ * Reads one target as the runtime calls it, with its signing key unsealed
+ * with `secretKey`; undefined when it does not exist (any more). Throws
+ * when the key does not open, which means the wrong secret key.
+ */
+export function findRuntimeTarget(
+  db: Db,
+  secretKey: Uint8Array,
+  instanceId: string,
+  targetId: string,
+): RuntimeTarget | undefined {
+  return findTarget(tablesOf(db).targets, boxOf(secretKey), instanceId, targetId);
+}
+
+function findTarget(
+  targets: TargetTable,
+  unseal: SecretBox,
+  instanceId: string,
+  targetId: string,
+): RuntimeTarget | undefined {
+  const target = targets.findSealed(instanceId, targetId);
+  return target === undefined ? undefined : runtimeTarget(target, unseal);
 }
 
 /** A snapshot read whole, as Maps. */
