@@ -1,5 +1,6 @@
+import { callerOf } from "./caller-of.js";
 import { create } from "@bufbuild/protobuf";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import {
   ActionService,
   CreateTargetResponseSchema,
@@ -19,8 +20,7 @@ import {
   ExecutionTargetTypeSchema,
   type ExecutionTargetType,
 } from "../../gen/zitadel/action/v3alpha/execution_pb.js";
-import { callerKey, type Caller } from "../auth/caller.js";
-import { actionErrors } from "../domain/action-errors.js";
+import type { Caller } from "../auth/caller.js";
 import { executionIdOf } from "../domain/condition.js";
 import type { Execution } from "../domain/execution.js";
 import {
@@ -280,14 +280,6 @@ function createServedNames(
     };
     return index;
   };
-}
-
-function callerOf(context: HandlerContext): Caller {
-  const caller = context.values.get(callerKey);
-  if (caller === undefined) {
-    throw actionErrors.noCaller();
-  }
-  return caller;
 }
 
 function scopeOf(caller: Caller): CommandScope {

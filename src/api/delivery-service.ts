@@ -1,10 +1,11 @@
+import { callerOf } from "./caller-of.js";
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import {
   durationFromMs,
   timestampDate,
   timestampFromMs,
 } from "@bufbuild/protobuf/wkt";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import {
   DeliveryAttemptSchema,
   DeliveryEventSchema,
@@ -17,8 +18,6 @@ import {
   type Delivery as DeliveryMessage,
   type DeliverySearchQuery,
 } from "../../gen/actionsd/delivery/v1/delivery_service_pb.js";
-import { callerKey, type Caller } from "../auth/caller.js";
-import { actionErrors } from "../domain/action-errors.js";
 import {
   conditionOfExecutionId,
   executionIdOf,
@@ -113,14 +112,6 @@ export function createDeliveryService(
       });
     },
   };
-}
-
-function callerOf(context: HandlerContext): Caller {
-  const caller = context.values.get(callerKey);
-  if (caller === undefined) {
-    throw actionErrors.noCaller();
-  }
-  return caller;
 }
 
 function validId(id: string): string {

@@ -1,3 +1,4 @@
+import { callerOf } from "./caller-of.js";
 import type { HandlerContext } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import {
@@ -5,8 +6,6 @@ import {
   type PushEventsRequest,
   type PushEventsResponse,
 } from "../../gen/actionsd/runtime/v1/runtime_service_pb.js";
-import { callerKey } from "../auth/caller.js";
-import { actionErrors } from "../domain/action-errors.js";
 import type { EventPusher } from "../events/event-pusher.js";
 import { detailsToMessage } from "./details-mapping.js";
 
@@ -23,10 +22,7 @@ export function pushEvents(
   request: PushEventsRequest,
   context: HandlerContext,
 ): PushEventsResponse {
-  const caller = context.values.get(callerKey);
-  if (caller === undefined) {
-    throw actionErrors.noCaller();
-  }
+  const caller = callerOf(context);
   const written = pusher.push(
     { instanceId: caller.instanceId, creator: caller.userId },
     request.events.map((event) => ({

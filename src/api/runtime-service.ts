@@ -1,10 +1,10 @@
+import { callerOf } from "./caller-of.js";
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   CallFunctionResponseSchema,
   RuntimeService,
 } from "../../gen/actionsd/runtime/v1/runtime_service_pb.js";
-import { callerKey } from "../auth/caller.js";
 import { DomainError, notFound } from "../errors/domain-error.js";
 import { toConnectError } from "../errors/connect-error.js";
 import type { EventPusher } from "../events/event-pusher.js";
@@ -53,10 +53,7 @@ export function createRuntimeService(
   const logger = options.logger ?? silentLogger;
   return {
     async callFunction(request, context) {
-      const caller = context.values.get(callerKey);
-      if (caller === undefined) {
-        throw new ConnectError("no caller", Code.Unauthenticated);
-      }
+      const caller = callerOf(context);
       if (!functions.has(request.name)) {
         throw toConnectError(
           notFound(
