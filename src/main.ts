@@ -28,11 +28,7 @@ import {
   type RequestHandler,
 } from "./server/listener.js";
 import { createReflectionServices } from "./server/reflection-service.js";
-import {
-  createRpcHandler,
-  type NodeHandlerFn,
-  type RpcApi,
-} from "./server/rpc-handler.js";
+import { createRpcHandler } from "./server/rpc-handler.js";
 import { createRestHandler } from "./rest/rest-handler.js";
 import { createDenyList } from "./runtime/deny-list.js";
 import { createExecutionIndex } from "./runtime/execution-index.js";
