@@ -1,5 +1,6 @@
 import { ConfigError, parseServeConfig } from "../config.js";
 import { startServer } from "../main.js";
+import { tuneHeapGrowth } from "./heap-growth.js";
 
 /**
  * `actionsd serve [flags]`: parses the configuration, starts the server and
@@ -20,6 +21,7 @@ export async function runServe(args: string[]): Promise<number> {
     process.once("SIGTERM", () => resolve());
     process.once("SIGINT", () => resolve());
   });
+  tuneHeapGrowth();
   let server;
   try {
     server = await startServer(config);
