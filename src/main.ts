@@ -12,6 +12,7 @@ import { createDeliveryService } from "./api/delivery-service.js";
 import { createRuntimeService } from "./api/runtime-service.js";
 import { createAuthInterceptor } from "./auth/auth-interceptor.js";
 import { ensureDefaultInstance } from "./auth/bootstrap.js";
+import { createInstanceDirectory } from "./auth/instance-directory.js";
 import { ConfigError, type ServeConfig } from "./config.js";
 import { createIdGenerator } from "./domain/id-generator.js";
 import { errorInterceptor } from "./errors/error-interceptor.js";
@@ -21,6 +22,7 @@ import { createOutbox } from "./events/outbox.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 import { createRequestLogInterceptor } from "./logging/request-log-interceptor.js";
 import { withCors } from "./server/cors.js";
+import { createExternalChangesInterceptor } from "./server/external-changes-interceptor.js";
 import { createHealthService } from "./server/health-service.js";
 import {
   createListener,
@@ -38,7 +40,7 @@ import { loadSecretKey } from "./store/secret-key.js";
 import { openDatabase } from "./store/database.js";
 import { ensureDataDirectory } from "./store/data-directory.js";
 import { openExecutionSnapshot } from "./store/execution-snapshot-loader.js";
-import { createExternalChanges } from "./store/external-changes.js";
+import { createExternalChangesPerCall } from "./store/external-changes.js";
 
 /** What the wiring takes from outside, so tests can swap it. */
 export interface StartOptions {
@@ -79,9 +81,9 @@ const apiServices: readonly DescService[] = [
 /**
  * Wires and starts the server: data directory, database, secret key, the
  * default instance and its admin token, the Action and Runtime services,
- * health and reflection, the interceptor chain [logging, errors, auth,
- * executions], REST for every path no RPC serves, CORS, the one-port
- * listener and the event delivery worker. Logs {msg:"listening", host,
+ * health and reflection, the interceptor chain [logging, errors, external
+ * changes, auth, executions], REST for every path no RPC serves, CORS,
+ * the one-port listener and the event delivery worker. Logs {msg:"listening", host,
  * port, tls}. Throws ConfigError for unreadable or invalid TLS files; other
  * start failures (port in use) as they are.
  */
@@ -119,9 +121,13 @@ export async function startServer(
       entries: config.denyTargets.length > 0 ? config.denyTargets : undefined,
     });
     const targetCaller = createTargetCaller({ denyList, logger });
+    // What the CLI commits while the server runs shows on the next call:
+    // each call looks once, and both caches answer from that look.
+    const externalChanges = createExternalChangesPerCall(db);
+    const directory = createInstanceDirectory(db, externalChanges);
     const executions = createExecutionIndex({
       load: (instanceId) => openExecutionSnapshot(db, secretKey, instanceId),
-      externalChanges: createExternalChanges(db),
+      externalChanges,
     });
     // Event deliveries: the outbox rows are written inside the transaction
     // of the event that causes them; the worker sends them off the request
@@ -186,7 +192,8 @@ export async function startServer(
       interceptors: [
         createRequestLogInterceptor({ logger }),
         errorInterceptor,
-        createAuthInterceptor({ db, clock, logger }),
+        createExternalChangesInterceptor(externalChanges),
+        createAuthInterceptor({ db, clock, logger, directory }),
         createExecutionInterceptor({
           index: executions,
           caller: targetCaller,

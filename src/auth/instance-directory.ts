@@ -1,6 +1,9 @@
 import { createLocalJWKSet, type JWK } from "jose";
 import type { Db } from "../store/database.js";
-import { createExternalChanges } from "../store/external-changes.js";
+import {
+  createExternalChanges,
+  type ExternalChanges,
+} from "../store/external-changes.js";
 import { createInstanceStore, type Instance } from "../store/instance-store.js";
 import { createIssuerStore } from "../store/issuer-store.js";
 import { createKeyStore } from "../store/key-store.js";
@@ -33,10 +36,13 @@ export interface InstanceDirectory {
 /**
  * Creates the directory. It reloads when another connection (the CLI) has
  * committed since the last load, checked with SQLite's `data_version`, or
- * after `invalidate()`.
+ * after `invalidate()`. `changes` tells of such commits; by default it reads
+ * `data_version` on every look.
  */
-export function createInstanceDirectory(db: Db): InstanceDirectory {
-  const changes = createExternalChanges(db);
+export function createInstanceDirectory(
+  db: Db,
+  changes: ExternalChanges = createExternalChanges(db),
+): InstanceDirectory {
   const instances = createInstanceStore(db);
   const keys = createKeyStore(db);
   const issuers = createIssuerStore(db);

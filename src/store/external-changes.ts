@@ -15,8 +15,33 @@ export interface ExternalChanges {
   version(): number;
 }
 
-/** Reads SQLite's `data_version`, a cheap check that does no disk read. */
+/**
+ * External changes looked at once per call instead of once per question:
+ * `refresh()` reads `data_version` when a call starts, and `version()`
+ * answers that reading to every cache the call consults.
+ *
+ * A call therefore sees every commit that finished before it started. With
+ * calls interleaved, a later call's refresh only makes the answer newer for
+ * the calls still running, never older.
+ */
+export interface ExternalChangesPerCall extends ExternalChanges {
+  refresh(): void;
+}
+
+/** Reads SQLite's `data_version` on every look; no disk read. */
 export function createExternalChanges(db: Db): ExternalChanges {
   const statement = db.prepare("PRAGMA data_version").pluck();
   return { version: () => statement.get() as number };
+}
+
+/** Reads SQLite's `data_version` on `refresh()` only. */
+export function createExternalChangesPerCall(db: Db): ExternalChangesPerCall {
+  const statement = db.prepare("PRAGMA data_version").pluck();
+  let seen = statement.get() as number;
+  return {
+    version: () => seen,
+    refresh: () => {
+      seen = statement.get() as number;
+    },
+  };
 }
