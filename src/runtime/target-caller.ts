@@ -44,7 +44,8 @@ export interface TargetCaller {
   /**
    * Sends `body` without waiting: the answer is only logged. The send is
    * not tied to the originating call, so it is not cut off when that call
-   * ends.
+   * ends. While `maxSendsInFlight` sends are still going, a new one is
+   * dropped and logged instead.
    */
   send(target: RuntimeTarget, body: string): void;
   /** Waits for the sends in flight; for shutdown and tests. */
@@ -63,6 +64,11 @@ export interface TargetCallerOptions {
   readonly logger?: RuntimeLogger;
   /** Unix seconds for signatures. Default: the system clock. */
   readonly now?: () => number;
+  /**
+   * The most async sends going at once; more are dropped with a warning.
+   * Default 1000.
+   */
+  readonly maxSendsInFlight?: number;
 }
 
 /**
@@ -82,6 +88,7 @@ export function createTargetCaller(
     connect: { lookup: denyList.lookup },
     keepAliveTimeout: 30_000,
   });
+  const maxSendsInFlight = options.maxSendsInFlight ?? 1000;
   const inFlight = new Set<Promise<void>>();
 
   async function call(
@@ -194,9 +201,18 @@ export function createTargetCaller(
     }
   }
 
-  // Limitation: sends in flight are not bounded; a flood of calls to a
-  // slow async target holds one connection per send until its timeout.
+  // Each send in flight holds its body and a connection until the target
+  // answers or times out. A flood of calls to a slow async target would
+  // otherwise grow them without end; async targets promise no delivery, so
+  // past the bound a send is dropped, and says so in the log.
   function send(target: RuntimeTarget, body: string): void {
+    if (inFlight.size >= maxSendsInFlight) {
+      logger.warn(
+        { target_id: target.id, sends_in_flight: inFlight.size },
+        "async target skipped: too many sends in flight",
+      );
+      return;
+    }
     const started = Date.now();
     const sending = call(target, body, { readBody: false }).then(
       (response) => {

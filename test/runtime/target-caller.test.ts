@@ -178,6 +178,38 @@ describe("createTargetCaller()", { timeout: 20_000 }, () => {
     );
   });
 
+  it("drops async sends past the bound, and logs each", async () => {
+    const bounded = createTargetCaller({ logger, maxSendsInFlight: 2 });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    receiver.answer("/held", (_req, res) => {
+      void released.then(() => res.writeHead(200).end());
+    });
+    const target = runtimeTarget(`${receiver.url}/held`, { type: "async" });
+    try {
+      bounded.send(target, '{"n":1}');
+      bounded.send(target, '{"n":2}');
+      bounded.send(target, '{"n":3}');
+      await receiver.waitFor("/held", 2);
+      assert.ok(
+        logged.some(
+          (f) => f.target_id === target.id && f.sends_in_flight === 2,
+        ),
+      );
+      release();
+      await bounded.drain();
+      bounded.send(target, '{"n":4}');
+      await bounded.drain();
+      const bodies = receiver.received
+        .filter((r) => r.path === "/held")
+        .map((r) => r.body);
+      assert.deepEqual(bodies.sort(), ['{"n":1}', '{"n":2}', '{"n":4}']);
+    } finally {
+      release();
+      await bounded.close();
+    }
+  });
+
   it("refuses a denied literal address before connecting", async () => {
     const denied = createTargetCaller({
       denyList: createDenyList({ entries: ["127.0.0.0/8"] }),
