@@ -22,7 +22,7 @@ import { createExecutionIndex } from "../src/runtime/execution-index.js";
 import { createTargetCaller } from "../src/runtime/target-caller.js";
 import { createActionStore } from "../src/store/action-store.js";
 import { openDatabase } from "../src/store/database.js";
-import { loadExecutionSnapshot } from "../src/store/execution-snapshot-loader.js";
+import { openExecutionSnapshot } from "../src/store/execution-snapshot-loader.js";
 
 /** The figures the README's performance section quotes. */
 export interface EventsBenchResult {
@@ -62,7 +62,7 @@ export async function runEventsBench(
   const secretKey = randomBytes(32);
   const scope = { instanceId: "bench", creator: "bench" };
   const index = createExecutionIndex({
-    load: (id) => loadExecutionSnapshot(db, secretKey, id),
+    load: (id) => openExecutionSnapshot(db, secretKey, id),
   });
   const caller = createTargetCaller();
   // A stopped worker does not start again, so each run makes its own.

@@ -75,38 +75,6 @@ function findTarget(
   return target === undefined ? undefined : runtimeTarget(target, unseal);
 }
 
-/** A snapshot read whole, as Maps. */
-export interface LoadedExecutionSnapshot extends ExecutionSnapshot {
-  readonly executions: ReadonlyMap<string, readonly ExecutionEntry[]>;
-  readonly targets: ReadonlyMap<string, RuntimeTarget>;
-}
-
-/**
- * Loads everything the execution runtime needs for one instance in one read
- * transaction: every execution's ordered entries by execution id, and every
- * target with its signing key unsealed with `secretKey` (32 bytes). Throws
- * when a sealed key does not open, which means the wrong secret key.
- */
-export function loadExecutionSnapshot(
-  db: Db,
-  secretKey: Uint8Array,
-  instanceId: string,
-): LoadedExecutionSnapshot {
-  const { targets, executions } = tablesOf(db);
-  const unseal = boxOf(secretKey);
-  return db.transaction((): LoadedExecutionSnapshot => {
-    const executionMap = new Map<string, readonly ExecutionEntry[]>();
-    for (const execution of executions.all(instanceId)) {
-      executionMap.set(execution.id, entriesOf(execution));
-    }
-    const targetMap = new Map<string, RuntimeTarget>();
-    for (const target of targets.all(instanceId)) {
-      targetMap.set(target.id, runtimeTarget(target, unseal));
-    }
-    return { executions: executionMap, targets: targetMap };
-  })();
-}
-
 function tablesOf(db: Db): { targets: TargetTable; executions: ExecutionTable } {
   let tables = tablesByDb.get(db);
   if (tables === undefined) {

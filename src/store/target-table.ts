@@ -54,8 +54,6 @@ export interface TargetTable {
     sort: TargetSortField,
     page: ListPage,
   ): TargetPage;
-  /** Every target of an instance with its sealed key. */
-  all(instanceId: string): SealedTarget[];
 }
 
 const columns = `id, name, type, interrupt_on_error, timeout_seconds,
@@ -117,9 +115,6 @@ export function createTargetTable(db: Db): TargetTable {
   const exists = db
     .prepare("SELECT 1 FROM targets WHERE instance_id = ? AND id = ?")
     .pluck();
-  const all = db.prepare(
-    `SELECT ${columns}, signing_key FROM targets WHERE instance_id = ?`,
-  );
   const findSealed = db.prepare(
     `SELECT ${columns}, signing_key FROM targets
      WHERE instance_id = ? AND id = ?`,
@@ -214,9 +209,6 @@ export function createTargetTable(db: Db): TargetTable {
     findSealed(instanceId, id) {
       const row = findSealed.get(instanceId, id) as TargetRow | undefined;
       return row === undefined ? undefined : toSealedTarget(row);
-    },
-    all(instanceId) {
-      return (all.all(instanceId) as TargetRow[]).map(toSealedTarget);
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   TargetFieldName,
 } from "../../gen/zitadel/action/v3alpha/query_pb.js";
 import { TextQueryMethod } from "../../gen/zitadel/object/v2/object_pb.js";
-import { loadExecutionSnapshot } from "../../src/store/execution-snapshot-loader.js";
+import { openExecutionSnapshot } from "../../src/store/execution-snapshot-loader.js";
 import { createHarness, servedMethods } from "./action-service-harness.js";
 
 type Condition = MessageInitShape<typeof ConditionSchema>;
@@ -81,14 +81,14 @@ describe("createActionService()", () => {
     assert.equal(after.name, "call");
     assert.equal(after.details?.sequence, 2n);
 
-    const before = loadExecutionSnapshot(h.db, h.secretKey, "i1").targets.get(created.id)!;
+    const before = openExecutionSnapshot(h.db, h.secretKey, "i1").targets.get(created.id)!;
     assert.equal(before.signingKey, created.signingKey);
     const rotated = await c.updateTarget({ targetId: created.id, rotateSigningKey: true });
     assert.equal(rotated.details?.sequence, 3n);
     assert.match(rotated.signingKey, /^whsec_/);
     assert.notEqual(rotated.signingKey, created.signingKey);
     assert.equal(
-      loadExecutionSnapshot(h.db, h.secretKey, "i1").targets.get(created.id)!.signingKey,
+      openExecutionSnapshot(h.db, h.secretKey, "i1").targets.get(created.id)!.signingKey,
       rotated.signingKey,
     );
 
@@ -171,7 +171,7 @@ describe("createActionService()", () => {
     );
     await c.setExecution({ condition: response, targets: [target(id)] });
     await c.setExecution({ condition: all("response"), targets: [include(response)] });
-    const snapshot = loadExecutionSnapshot(h.db, h.secretKey, "i1");
+    const snapshot = openExecutionSnapshot(h.db, h.secretKey, "i1");
     assert.deepEqual(snapshot.executions.get("response"), [
       { includeId: `response${listTargets}` },
     ]);

@@ -11,7 +11,7 @@ import { createIdGenerator } from "../../src/domain/id-generator.js";
 import { createActionStore } from "../../src/store/action-store.js";
 import { ensureDataDirectory } from "../../src/store/data-directory.js";
 import { openDatabase, type Db } from "../../src/store/database.js";
-import { loadExecutionSnapshot } from "../../src/store/execution-snapshot-loader.js";
+import { openExecutionSnapshot } from "../../src/store/execution-snapshot-loader.js";
 import { createExternalChanges } from "../../src/store/external-changes.js";
 import { createInstanceStore } from "../../src/store/instance-store.js";
 import { createExecutionIndex } from "../../src/runtime/execution-index.js";
@@ -130,7 +130,7 @@ describe("actionsd execution", { timeout: 120_000 }, () => {
 
   it("deletes an execution and a running index sees it on the next call", async () => {
     const index = createExecutionIndex({
-      load: (instanceId) => loadExecutionSnapshot(db, secretKey, instanceId),
+      load: (instanceId) => openExecutionSnapshot(db, secretKey, instanceId),
       externalChanges: createExternalChanges(db),
     });
     assert.equal(index.resolve("inst1", "request", method).length, 1);

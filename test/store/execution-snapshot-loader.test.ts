@@ -3,14 +3,11 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { openDatabase } from "../../src/store/database.js";
 import { createActionStore } from "../../src/store/action-store.js";
-import {
-  loadExecutionSnapshot,
-  openExecutionSnapshot,
-} from "../../src/store/execution-snapshot-loader.js";
+import { openExecutionSnapshot } from "../../src/store/execution-snapshot-loader.js";
 import { createIdGenerator } from "../../src/domain/id-generator.js";
 import type { Condition } from "../../src/domain/condition.js";
 
-describe("loadExecutionSnapshot()", () => {
+describe("openExecutionSnapshot()", () => {
   test("answers ordered entries and targets with plain keys", () => {
     const db = openDatabase({ path: ":memory:" });
     const secretKey = new Uint8Array(randomBytes(32));
@@ -37,7 +34,7 @@ describe("loadExecutionSnapshot()", () => {
       endpoint: "http://127.0.0.1:1/y",
     });
 
-    const snapshot = loadExecutionSnapshot(db, secretKey, "i1");
+    const snapshot = openExecutionSnapshot(db, secretKey, "i1");
     assert.deepEqual(snapshot.executions.get("request"), [
       { includeId: "request/pkg.Svc" },
       { targetId: created.id },
@@ -45,7 +42,8 @@ describe("loadExecutionSnapshot()", () => {
     assert.deepEqual(snapshot.executions.get("request/pkg.Svc"), [
       { targetId: created.id },
     ]);
-    assert.equal(snapshot.targets.size, 1);
+    assert.equal(snapshot.executions.has("request/pkg.Other"), false);
+    assert.equal(openExecutionSnapshot(db, secretKey, "i2").executions.has("request"), false);
     assert.deepEqual(snapshot.targets.get(created.id), {
       id: created.id,
       name: "call",
@@ -55,11 +53,11 @@ describe("loadExecutionSnapshot()", () => {
       endpoint: "http://127.0.0.1:1/x",
       signingKey: created.signingKey,
     });
-    assert.throws(() => loadExecutionSnapshot(db, new Uint8Array(32), "i1"));
+    assert.throws(() =>
+      openExecutionSnapshot(db, new Uint8Array(32), "i1").targets.get(created.id),
+    );
   });
-});
 
-describe("openExecutionSnapshot()", () => {
   function fixture() {
     const db = openDatabase({ path: ":memory:" });
     const secretKey = new Uint8Array(randomBytes(32));
@@ -77,18 +75,10 @@ describe("openExecutionSnapshot()", () => {
     return { db, secretKey, store, scope, created, service };
   }
 
-  test("answers what the whole load answers, id by id", () => {
+  test("answers nothing for a target of another instance", () => {
     const { db, secretKey, created } = fixture();
-    const lazy = openExecutionSnapshot(db, secretKey, "i1");
-    const whole = loadExecutionSnapshot(db, secretKey, "i1");
-    assert.deepEqual(
-      lazy.executions.get("request/pkg.Svc"),
-      whole.executions.get("request/pkg.Svc"),
-    );
-    assert.deepEqual(lazy.targets.get(created.id), whole.targets.get(created.id));
-    assert.equal(lazy.executions.has("request"), false);
-    assert.equal(lazy.targets.get("missing"), undefined);
     assert.equal(openExecutionSnapshot(db, secretKey, "i2").targets.has(created.id), false);
+    assert.equal(openExecutionSnapshot(db, secretKey, "i1").targets.get("missing"), undefined);
   });
 
   test("remembers what it read, so a change needs a new snapshot", () => {

@@ -32,7 +32,7 @@ import {
   type CommandScope,
 } from "../../../src/store/action-store.js";
 import { openDatabase, type Db } from "../../../src/store/database.js";
-import { loadExecutionSnapshot } from "../../../src/store/execution-snapshot-loader.js";
+import { openExecutionSnapshot } from "../../../src/store/execution-snapshot-loader.js";
 
 /** The instance and creator of every fixture command. */
 export const scope: CommandScope = { instanceId: "inst1", creator: "user1" };
@@ -91,7 +91,7 @@ export function createEventsFixture(
   const secretKey = options.secretKey ?? randomBytes(32);
   const db = openDatabase({ path });
   const index = createExecutionIndex({
-    load: (instanceId) => loadExecutionSnapshot(db, secretKey, instanceId),
+    load: (instanceId) => openExecutionSnapshot(db, secretKey, instanceId),
   });
   let worker: DeliveryWorker | undefined;
   const outbox = createOutbox({
