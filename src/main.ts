@@ -104,6 +104,7 @@ export async function startServer(
     await ensureDefaultInstance({
       db,
       dataDir: config.dataDir,
+      secretKey,
       domains: config.domains,
       clock,
       ids,

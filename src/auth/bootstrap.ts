@@ -2,7 +2,10 @@ import { rmSync, writeFileSync } from "node:fs";
 import type { Db } from "../store/database.js";
 import { dataPaths } from "../store/data-directory.js";
 import { createInstanceStore } from "../store/instance-store.js";
-import { createKeyStore } from "../store/key-store.js";
+import {
+  createSealingKeyStore,
+  sealPlainPrivateKeys,
+} from "../store/key-store.js";
 import type { IdGenerator } from "../domain/id-generator.js";
 import { normalizeDomain } from "./request-host.js";
 import { generateTokenKey } from "./signing-keys.js";
@@ -20,11 +23,13 @@ export const defaultDomains: readonly string[] = [
 export interface EnsureDefaultInstanceOptions {
   readonly db: Db;
   readonly dataDir: string;
+  /** The data directory's secret key (32 bytes); seals the signing keys. */
+  readonly secretKey: Uint8Array;
   /** Extra domains (`--domain`, `ACTIONSD_DOMAIN`) for the default instance. */
   readonly domains: readonly string[];
   readonly clock: () => Date;
   readonly ids: IdGenerator;
-  /** A pino logger fits; only the file path is logged. */
+  /** A pino logger fits; only the file path and counts are logged. */
   readonly logger?: { info(fields: object, message: string): void };
 }
 
@@ -42,7 +47,9 @@ export interface DefaultInstance {
  * given domains, its signing key, and an IAM_OWNER token valid for ten
  * years in `<data>/admin.token` (mode 0600); the log names the file, never
  * the token. Later starts add newly given domains to the default instance
- * (the oldest one). The data directory must exist (`ensureDataDirectory`).
+ * (the oldest one). Every start first seals the private halves of signing
+ * keys that a version before sealing stored plain (`sealPlainPrivateKeys`).
+ * The data directory must exist (`ensureDataDirectory`).
  * Throws AlreadyExists when another instance claims a given domain,
  * TypeError for a malformed domain.
  */
@@ -50,6 +57,13 @@ export async function ensureDefaultInstance(
   options: EnsureDefaultInstanceOptions,
 ): Promise<DefaultInstance> {
   const adminTokenPath = dataPaths(options.dataDir).adminToken;
+  const sealed = sealPlainPrivateKeys(options.db, options.secretKey);
+  if (sealed > 0) {
+    options.logger?.info(
+      { sealed_keys: sealed },
+      "sealed the token signing keys an earlier version stored plain",
+    );
+  }
   const extra = options.domains.map(normalizeDomain);
   const instances = createInstanceStore(options.db);
   const existing = instances.list()[0];
@@ -77,9 +91,10 @@ export async function ensureDefaultInstance(
   // earlier data directory goes first rather than keep its mode.
   rmSync(adminTokenPath, { force: true });
   writeFileSync(adminTokenPath, signed.token, { mode: 0o600, flag: "wx" });
+  const keys = createSealingKeyStore(options.db, options.secretKey);
   options.db.transaction(() => {
     instances.add({ id, name: "default", domains, createdAt: now });
-    createKeyStore(options.db).add({
+    keys.add({
       ...key,
       tokensValidUntil: signed.expiresAtMs,
     });

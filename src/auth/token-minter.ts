@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { importJWK, SignJWT, type JWK } from "jose";
 import type { Db } from "../store/database.js";
 import { createInstanceStore } from "../store/instance-store.js";
-import { createKeyStore, type StoredSigningKey } from "../store/key-store.js";
+import {
+  createSealingKeyStore,
+  type SigningKeyPair,
+} from "../store/key-store.js";
 import { notFound } from "../errors/domain-error.js";
 import { localIssuerUrls } from "./request-host.js";
 import { rolesClaim } from "./permissions.js";
@@ -22,6 +25,8 @@ export interface LocalTokenClaims {
 /** What `mintToken` needs. */
 export interface MintTokenOptions extends LocalTokenClaims {
   readonly db: Db;
+  /** The data directory's secret key (32 bytes), which opens the key. */
+  readonly secretKey: Uint8Array;
   readonly instanceId: string;
 }
 
@@ -42,7 +47,7 @@ export interface SignedToken {
  * payloads is the instance id.
  */
 export async function signToken(
-  key: StoredSigningKey,
+  key: SigningKeyPair,
   issuerDomain: string,
   claims: LocalTokenClaims,
 ): Promise<SignedToken> {
@@ -66,17 +71,18 @@ export async function signToken(
 }
 
 /**
- * Signs a token with the instance's active key (see `signToken`) and
- * records its expiry on the key, so a rotation keeps the key's public half
- * until the token has expired. Throws NotFound for an unknown instance or
- * one without a key.
+ * Signs a token with the instance's active key (see `signToken`), its
+ * private half opened with `secretKey`, and records the token's expiry on
+ * the key, so a rotation keeps the key's public half until the token has
+ * expired. Throws NotFound for an unknown instance or one without a key,
+ * SealedKeyError (naming the kid) when the key does not open.
  */
 export async function mintToken(options: MintTokenOptions): Promise<string> {
   const instance = createInstanceStore(options.db).findById(
     options.instanceId,
   );
-  const keys = createKeyStore(options.db);
-  const key = instance && keys.active(instance.id);
+  const keys = createSealingKeyStore(options.db, options.secretKey);
+  const key = instance && keys.activePair(instance.id);
   if (instance === undefined || key === undefined) {
     throw notFound(
       "INST-0pl3x",

@@ -8,9 +8,10 @@ import { DomainError } from "../errors/domain-error.js";
 import type { Db } from "../store/database.js";
 import { createInstanceStore } from "../store/instance-store.js";
 import { createIssuerStore } from "../store/issuer-store.js";
-import { createKeyStore } from "../store/key-store.js";
+import { createSealingKeyStore } from "../store/key-store.js";
 import {
   openDataDirectory,
+  openSecretKey,
   resolveDataDir,
 } from "./open-data-directory.js";
 
@@ -44,8 +45,10 @@ class UsageError extends Error {}
 /**
  * `actionsd instance add|list|set|trust|untrust`: manages instances in the
  * data directory. A running server on the same directory honours the
- * change on its next call. Exit 2 on bad usage, 1 when the data directory
- * or instance is missing or a domain is taken.
+ * change on its next call. Only `add` needs the data directory's secret
+ * key, which seals the new instance's signing key. Exit 2 on bad usage, 1
+ * when the data directory, instance or (for add) secret key is missing or
+ * a domain is taken.
  */
 export async function runInstance(args: string[]): Promise<number> {
   const [subcommand, ...rest] = args;
@@ -62,7 +65,8 @@ export async function runInstance(args: string[]): Promise<number> {
   } catch (error) {
     return fail(2, (error as Error).message, true);
   }
-  const opened = openDataDirectory(resolveDataDir(values.data));
+  const dataDir = resolveDataDir(values.data);
+  const opened = openDataDirectory(dataDir);
   if ("error" in opened) {
     return fail(1, opened.error);
   }
@@ -70,7 +74,7 @@ export async function runInstance(args: string[]): Promise<number> {
   try {
     switch (subcommand) {
       case "add":
-        return await add(db, values);
+        return await add(db, dataDir, values);
       case "list":
         return list(db);
       case "set":
@@ -95,11 +99,16 @@ export async function runInstance(args: string[]): Promise<number> {
   }
 }
 
-async function add(db: Db, values: Values): Promise<number> {
+async function add(db: Db, dataDir: string, values: Values): Promise<number> {
   if (values.name === undefined || values.domain === undefined) {
     throw new UsageError("add needs --name and at least one --domain");
   }
   const domains = [...new Set(values.domain.map(normalizeDomain))];
+  const unlocked = openSecretKey(dataDir, db);
+  if ("error" in unlocked) {
+    return fail(1, unlocked.error);
+  }
+  const keys = createSealingKeyStore(db, unlocked.secretKey);
   const now = new Date();
   const id = createIdGenerator()();
   const key = await generateTokenKey(id, now);
@@ -111,7 +120,7 @@ async function add(db: Db, values: Values): Promise<number> {
       createdAt: now,
       actionsEnabled: values.actions !== "off",
     });
-    createKeyStore(db).add(key);
+    keys.add(key);
   })();
   process.stdout.write(`${id}\n`);
   return 0;

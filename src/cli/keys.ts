@@ -5,6 +5,7 @@ import { createInstanceStore } from "../store/instance-store.js";
 import { createKeyStore } from "../store/key-store.js";
 import {
   openDataDirectory,
+  openSecretKey,
   resolveDataDir,
 } from "./open-data-directory.js";
 
@@ -17,8 +18,10 @@ const usage =
  * (default: the default instance, alg ES256) and prints its kid; tokens
  * signed by the old key stay valid until they expire. `actionsd keys list`
  * prints kid, alg, created and retired time, tab-separated, newest first.
- * A running server uses the new key's tokens on its next call.
- * Exit 2 on bad usage, 1 when the data directory or instance is missing.
+ * A running server uses the new key's tokens on its next call. Only
+ * `rotate` needs the data directory's secret key, which seals the new key.
+ * Exit 2 on bad usage, 1 when the data directory, instance or (for rotate)
+ * secret key is missing.
  */
 export async function runKeys(args: string[]): Promise<number> {
   const [subcommand, ...rest] = args;
@@ -46,17 +49,16 @@ export async function runKeys(args: string[]): Promise<number> {
     return 2;
   }
 
-  const opened = openDataDirectory(resolveDataDir(values.data));
+  const dataDir = resolveDataDir(values.data);
+  const opened = openDataDirectory(dataDir);
   if ("error" in opened) {
-    process.stderr.write(`actionsd keys: ${opened.error}\n`);
-    return 1;
+    return fail(opened.error);
   }
   const { db } = opened;
   try {
     const instance = findInstance(createInstanceStore(db), values.instance);
     if (instance === undefined) {
-      process.stderr.write("actionsd keys: instance not found\n");
-      return 1;
+      return fail("instance not found");
     }
     if (subcommand === "list") {
       for (const key of createKeyStore(db).list(instance.id)) {
@@ -67,8 +69,13 @@ export async function runKeys(args: string[]): Promise<number> {
       }
       return 0;
     }
+    const unlocked = openSecretKey(dataDir, db);
+    if ("error" in unlocked) {
+      return fail(unlocked.error);
+    }
     const key = await rotateSigningKey({
       db,
+      secretKey: unlocked.secretKey,
       instanceId: instance.id,
       clock: () => new Date(),
       alg: values.alg,
@@ -78,4 +85,9 @@ export async function runKeys(args: string[]): Promise<number> {
   } finally {
     db.close();
   }
+}
+
+function fail(message: string): number {
+  process.stderr.write(`actionsd keys: ${message}\n`);
+  return 1;
 }

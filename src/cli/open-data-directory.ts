@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { dataPaths } from "../store/data-directory.js";
 import { openDatabase, type Db } from "../store/database.js";
+import { sealPlainPrivateKeys } from "../store/key-store.js";
+import { loadSecretKey } from "../store/secret-key.js";
 
 /**
  * The data directory a command works on: `--data`, else `ACTIONSD_DATA`,
@@ -26,4 +28,46 @@ export function openDataDirectory(
     };
   }
   return { db: openDatabase({ path: paths.database }) };
+}
+
+/**
+ * Loads the secret key of an opened data directory, for a command that
+ * signs tokens or creates signing keys, and seals the private keys an
+ * earlier version stored plain. A missing `secret.key` is created, as the
+ * server does, only while nothing in the database is sealed yet: a new
+ * key could not open what the lost one sealed. Answers a one-line reason
+ * instead.
+ */
+export function openSecretKey(
+  dataDir: string,
+  db: Db,
+): { readonly secretKey: Uint8Array } | { readonly error: string } {
+  const path = dataPaths(dataDir).secretKey;
+  if (!existsSync(path) && holdsSealedKeys(db)) {
+    return {
+      error: `${path} is missing, and the keys in the database were sealed with it; restore the file`,
+    };
+  }
+  let secretKey: Uint8Array;
+  try {
+    secretKey = loadSecretKey(path);
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  sealPlainPrivateKeys(db, secretKey);
+  return { secretKey };
+}
+
+// Token signing keys are sealed once a version with sealing touched them;
+// target signing keys always are.
+function holdsSealedKeys(db: Db): boolean {
+  const found = db
+    .prepare(
+      "SELECT EXISTS (SELECT 1 FROM signing_keys " +
+        "WHERE typeof(private_jwk) = 'blob') " +
+        "OR EXISTS (SELECT 1 FROM targets)",
+    )
+    .pluck()
+    .get();
+  return found === 1;
 }

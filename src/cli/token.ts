@@ -2,9 +2,12 @@ import { parseArgs } from "node:util";
 import { mintToken } from "../auth/token-minter.js";
 import { findInstance } from "../auth/instance-reference.js";
 import { parseLifetime } from "../auth/token-lifetime.js";
+import { DomainError } from "../errors/domain-error.js";
 import { createInstanceStore } from "../store/instance-store.js";
+import { SealedKeyError } from "../store/key-store.js";
 import {
   openDataDirectory,
+  openSecretKey,
   resolveDataDir,
 } from "./open-data-directory.js";
 
@@ -16,7 +19,8 @@ const usage =
  * `actionsd token`: mints a token signed by the instance's active key and
  * prints it on stdout, nothing else. Default instance: the default one;
  * subject "admin"; ttl 1h; issuer scheme http (`--https` for https).
- * Exit 2 on bad usage, 1 when the data directory or instance is missing.
+ * Exit 2 on bad usage, 1 when the data directory, its secret key or the
+ * instance is missing, or the key does not open under the secret key.
  */
 export async function runToken(args: string[]): Promise<number> {
   let values;
@@ -45,20 +49,24 @@ export async function runToken(args: string[]): Promise<number> {
     return 2;
   }
 
-  const opened = openDataDirectory(resolveDataDir(values.data));
+  const dataDir = resolveDataDir(values.data);
+  const opened = openDataDirectory(dataDir);
   if ("error" in opened) {
-    process.stderr.write(`actionsd token: ${opened.error}\n`);
-    return 1;
+    return fail(opened.error);
   }
   const { db } = opened;
   try {
     const instance = findInstance(createInstanceStore(db), values.instance);
     if (instance === undefined) {
-      process.stderr.write("actionsd token: instance not found\n");
-      return 1;
+      return fail("instance not found");
+    }
+    const unlocked = openSecretKey(dataDir, db);
+    if ("error" in unlocked) {
+      return fail(unlocked.error);
     }
     const token = await mintToken({
       db,
+      secretKey: unlocked.secretKey,
       instanceId: instance.id,
       roles: values.role,
       subject: values.subject,
@@ -68,7 +76,17 @@ export async function runToken(args: string[]): Promise<number> {
     });
     process.stdout.write(`${token}\n`);
     return 0;
+  } catch (error) {
+    if (error instanceof SealedKeyError || error instanceof DomainError) {
+      return fail(error.message);
+    }
+    throw error;
   } finally {
     db.close();
   }
+}
+
+function fail(message: string): number {
+  process.stderr.write(`actionsd token: ${message}\n`);
+  return 1;
 }

@@ -8,7 +8,7 @@ export interface DataPaths {
   readonly database: string;
   /** The admin token written at first start (mode 0600). */
   readonly adminToken: string;
-  /** The key that seals target signing keys at rest (mode 0600). */
+  /** The key that seals target and token signing keys at rest (mode 0600). */
   readonly secretKey: string;
 }
 

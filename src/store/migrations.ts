@@ -1,6 +1,7 @@
 import { actionsMigration } from "./migrations/001-actions.js";
 import { instancesMigration } from "./migrations/002-instances.js";
 import { deliveriesMigration } from "./migrations/003-deliveries.js";
+import { sealedTokenKeysMigration } from "./migrations/004-sealed-token-keys.js";
 
 /** One step of the schema; versions are consecutive from 1. */
 export interface Migration {
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   actionsMigration,
   instancesMigration,
   deliveriesMigration,
+  sealedTokenKeysMigration,
 ];

@@ -5,10 +5,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 export const secretKeyLength = 32;
 
 /**
- * Reads the key that seals target signing keys at rest from `path`, or
- * creates it (32 random bytes, mode 0600) when the file does not exist. A
- * file of another length is refused, since sealing with a different key
- * would make every stored signing key unreadable.
+ * Reads the key that seals signing keys (of targets and of tokens) at rest
+ * from `path`, or creates it (32 random bytes, mode 0600) when the file
+ * does not exist. A file of another length is refused, since sealing with
+ * a different key would make every stored signing key unreadable.
  */
 export function loadSecretKey(path: string): Uint8Array {
   let key: Buffer;

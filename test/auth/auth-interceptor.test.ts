@@ -41,7 +41,14 @@ describe("createAuthInterceptor()", () => {
     fixture = await createAuthFixture(join(dir, "actionsd.db"));
     const clock = () => new Date();
     const mint = (instanceId: string, roles: string[], subject = "u1") =>
-      mintToken({ db: fixture.db, instanceId, roles, subject, clock });
+      mintToken({
+        db: fixture.db,
+        secretKey: fixture.secretKey,
+        instanceId,
+        roles,
+        subject,
+        clock,
+      });
     owner = await mint(fixture.a, ["IAM_OWNER"], "owner-1");
     viewer = await mint(fixture.a, ["IAM_OWNER_VIEWER"]);
     caller = await mint(fixture.a, ["ACTIONS_CALLER"]);

@@ -12,6 +12,7 @@ import { DomainError } from "../../src/errors/domain-error.js";
 import { openDatabase, type Db } from "../../src/store/database.js";
 import { dataPaths, ensureDataDirectory } from "../../src/store/data-directory.js";
 import { createInstanceStore } from "../../src/store/instance-store.js";
+import { loadSecretKey } from "../../src/store/secret-key.js";
 
 describe("ensureDefaultInstance()", () => {
   let dir: string;
@@ -33,6 +34,7 @@ describe("ensureDefaultInstance()", () => {
     ensureDefaultInstance({
       db,
       dataDir: dir,
+      secretKey: loadSecretKey(dataPaths(dir).secretKey),
       domains,
       clock: () => new Date(),
       ids: createIdGenerator(),

@@ -68,18 +68,18 @@ describe("createInstanceStore()", () => {
 
 describe("createKeyStore()", () => {
   it("keeps a retired key while its tokens can be valid, then prunes it", async () => {
-    const { db, a, b } = await createAuthFixture();
+    const { db, a, b, secretKey } = await createAuthFixture();
     const keys = createKeyStore(db);
     const first = keys.active(a)!;
-    await mintToken({ db, instanceId: a, roles: [], lifetimeMs: 3_600_000, clock: () => fixedNow });
+    await mintToken({ db, secretKey, instanceId: a, roles: [], lifetimeMs: 3_600_000, clock: () => fixedNow });
 
-    const second = await rotateSigningKey({ db, instanceId: a, clock: () => fixedNow });
+    const second = await rotateSigningKey({ db, secretKey, instanceId: a, clock: () => fixedNow });
     assert.equal(keys.active(a)?.kid, second.kid);
     assert.deepEqual(keys.list(a).map((key) => key.kid), [second.kid, first.kid]);
 
     // Two hours later the first key's only token has expired.
     const later = new Date(fixedNow.getTime() + 7_200_000);
-    const third = await rotateSigningKey({ db, instanceId: a, clock: () => later });
+    const third = await rotateSigningKey({ db, secretKey, instanceId: a, clock: () => later });
     assert.deepEqual(keys.list(a).map((key) => key.kid), [third.kid]);
     assert.equal(keys.list(b).length, 1);
   });

@@ -16,7 +16,7 @@ import {
   type InstanceTrust,
 } from "../../src/auth/token-verifier.js";
 import { rolesClaim } from "../../src/auth/permissions.js";
-import { createKeyStore } from "../../src/store/key-store.js";
+import { createSealingKeyStore } from "../../src/store/key-store.js";
 import { createAuthFixture, fixedNow, type AuthFixture } from "./support/auth-fixture.js";
 
 function at(offsetSec: number): () => Date {
@@ -62,13 +62,14 @@ describe("createTokenVerifier()", () => {
     fixture = await createAuthFixture();
     const directory = createInstanceDirectory(fixture.db);
     trustA = directory.findByHost("a.example")!.trust;
-    const stored = createKeyStore(fixture.db).active(fixture.a)!;
+    const stored = createSealingKeyStore(fixture.db, fixture.secretKey).activePair(fixture.a)!;
     keyA = { kid: stored.kid, privateJwk: JSON.parse(stored.privateJwk) as JWK };
   });
 
   const mint = (instanceId: string, lifetimeMs = 3_600_000) =>
     mintToken({
       db: fixture.db,
+      secretKey: fixture.secretKey,
       instanceId,
       roles: ["IAM_OWNER_VIEWER"],
       subject: "u1",
@@ -115,7 +116,7 @@ describe("createTokenVerifier()", () => {
   });
 
   it("rejects a token signed by another instance's key under A's issuer", async () => {
-    const other = createKeyStore(fixture.db).active(fixture.b)!;
+    const other = createSealingKeyStore(fixture.db, fixture.secretKey).activePair(fixture.b)!;
     const key = await importJWK(JSON.parse(other.privateJwk) as JWK, other.alg);
     const nowSec = Math.floor(fixedNow.getTime() / 1000);
     const token = await new SignJWT({ [rolesClaim]: { IAM_OWNER: {} } })

@@ -14,6 +14,7 @@ import { rolesClaim } from "../../src/auth/permissions.js";
 import { createIdGenerator } from "../../src/domain/id-generator.js";
 import { openDatabase, type Db } from "../../src/store/database.js";
 import { dataPaths, ensureDataDirectory } from "../../src/store/data-directory.js";
+import { loadSecretKey } from "../../src/store/secret-key.js";
 import {
   loopbackLookup,
   startActionServer,
@@ -56,6 +57,7 @@ describe("actionsd token, instance and keys", () => {
     await ensureDefaultInstance({
       db,
       dataDir: dir,
+      secretKey: loadSecretKey(dataPaths(dir).secretKey),
       domains: [],
       clock: () => new Date(),
       ids: createIdGenerator(),

@@ -1,8 +1,10 @@
 // Shared set-up of the auth tests: a migrated in-memory database with two
-// instances, each with its own domain and signing key.
+// instances, each with its own domain and signing key, sealed with a fresh
+// secret key.
+import { randomBytes } from "node:crypto";
 import { openDatabase, type Db } from "../../../src/store/database.js";
 import { createInstanceStore } from "../../../src/store/instance-store.js";
-import { createKeyStore } from "../../../src/store/key-store.js";
+import { createSealingKeyStore } from "../../../src/store/key-store.js";
 import { generateTokenKey } from "../../../src/auth/signing-keys.js";
 import { createIdGenerator } from "../../../src/domain/id-generator.js";
 
@@ -12,6 +14,8 @@ export interface AuthFixture {
   readonly a: string;
   /** Instance B claims b.example. */
   readonly b: string;
+  /** The secret key the signing keys are sealed with. */
+  readonly secretKey: Uint8Array;
   readonly clock: () => Date;
 }
 
@@ -22,7 +26,8 @@ export async function createAuthFixture(path = ":memory:"): Promise<AuthFixture>
   const db = openDatabase({ path });
   const ids = createIdGenerator();
   const instances = createInstanceStore(db);
-  const keys = createKeyStore(db);
+  const secretKey = new Uint8Array(randomBytes(32));
+  const keys = createSealingKeyStore(db, secretKey);
   const a = ids();
   const b = ids();
   instances.add({
@@ -34,5 +39,5 @@ export async function createAuthFixture(path = ":memory:"): Promise<AuthFixture>
   instances.add({ id: b, name: "b", domains: ["b.example"], createdAt: fixedNow });
   keys.add(await generateTokenKey(a, fixedNow));
   keys.add(await generateTokenKey(b, fixedNow, "EdDSA"));
-  return { db, a, b, clock: () => fixedNow };
+  return { db, a, b, secretKey, clock: () => fixedNow };
 }
