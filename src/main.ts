@@ -36,7 +36,7 @@ import { createDenyList } from "./runtime/deny-list.js";
 import { createExecutionIndex } from "./runtime/execution-index.js";
 import { createExecutionInterceptor } from "./runtime/execution-interceptor.js";
 import { createTargetCaller } from "./runtime/target-caller.js";
-import { loadSecretKey } from "./store/secret-key.js";
+import { loadSecretKeyFor } from "./store/secret-key.js";
 import { openDatabase } from "./store/database.js";
 import { ensureDataDirectory } from "./store/data-directory.js";
 import { openExecutionSnapshot } from "./store/execution-snapshot-loader.js";
@@ -97,7 +97,7 @@ export async function startServer(
   const paths = ensureDataDirectory(config.dataDir);
   const db = openDatabase({ path: paths.database });
   try {
-    const secretKey = loadSecretKey(paths.secretKey);
+    const secretKey = loadSecretKeyFor(db, paths.secretKey);
     const ids = createIdGenerator();
     // The admin token must be on disk before the "listening" line, since
     // whoever waits for that line may read the token next.

@@ -13,12 +13,11 @@ import { createInstanceStore } from "../store/instance-store.js";
 import { findInstance } from "../auth/instance-reference.js";
 import { createOutbox } from "../events/outbox.js";
 import { createExecutionIndex } from "../runtime/execution-index.js";
-import { loadSecretKey } from "../store/secret-key.js";
-import { dataPaths } from "../store/data-directory.js";
 import type { Db } from "../store/database.js";
 import { openExecutionSnapshot } from "../store/execution-snapshot-loader.js";
 import {
   openDataDirectory,
+  openSecretKey,
   resolveDataDir,
 } from "./open-data-directory.js";
 
@@ -105,8 +104,12 @@ export async function runExecution(args: string[]): Promise<number> {
       }
       return 0;
     }
+    const unlocked = openSecretKey(dataDir, db);
+    if ("error" in unlocked) {
+      return fail(1, `${unlocked.error}\n`);
+    }
     const details = deleteStoredExecution(db, instanceId, condition!, {
-      onAppend: createCliOutbox(db, dataDir).onAppend,
+      onAppend: createCliOutbox(db, unlocked.secretKey).onAppend,
     });
     process.stdout.write(
       `${JSON.stringify({ deleted: executionIdOf(condition!), details })}\n`,
@@ -133,8 +136,7 @@ function parseCondition(text: string): Condition | undefined {
 // The delete is an event like any other, so event executions that match
 // "execution.removed" must get their deliveries too; the server's worker
 // finds the new outbox rows on its next look.
-function createCliOutbox(db: Db, dataDir: string) {
-  const secretKey = loadSecretKey(dataPaths(dataDir).secretKey);
+function createCliOutbox(db: Db, secretKey: Uint8Array) {
   const executions = createExecutionIndex({
     load: (instanceId) => openExecutionSnapshot(db, secretKey, instanceId),
   });

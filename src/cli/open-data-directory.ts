@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dataPaths } from "../store/data-directory.js";
 import { openDatabase, type Db } from "../store/database.js";
 import { sealPlainPrivateKeys } from "../store/key-store.js";
-import { loadSecretKey } from "../store/secret-key.js";
+import { loadSecretKeyFor } from "../store/secret-key.js";
 
 /**
  * The data directory a command works on: `--data`, else `ACTIONSD_DATA`,
@@ -42,32 +42,12 @@ export function openSecretKey(
   dataDir: string,
   db: Db,
 ): { readonly secretKey: Uint8Array } | { readonly error: string } {
-  const path = dataPaths(dataDir).secretKey;
-  if (!existsSync(path) && holdsSealedKeys(db)) {
-    return {
-      error: `${path} is missing, and the keys in the database were sealed with it; restore the file`,
-    };
-  }
   let secretKey: Uint8Array;
   try {
-    secretKey = loadSecretKey(path);
+    secretKey = loadSecretKeyFor(db, dataPaths(dataDir).secretKey);
   } catch (error) {
     return { error: (error as Error).message };
   }
   sealPlainPrivateKeys(db, secretKey);
   return { secretKey };
-}
-
-// Token signing keys are sealed once a version with sealing touched them;
-// target signing keys always are.
-function holdsSealedKeys(db: Db): boolean {
-  const found = db
-    .prepare(
-      "SELECT EXISTS (SELECT 1 FROM signing_keys " +
-        "WHERE typeof(private_jwk) = 'blob') " +
-        "OR EXISTS (SELECT 1 FROM targets)",
-    )
-    .pluck()
-    .get();
-  return found === 1;
 }

@@ -64,4 +64,19 @@ describe("actionsd serve", { timeout: 60_000 }, () => {
     await second.stop();
     assert.deepEqual(readFileSync(path), key);
   });
+
+  it("refuses to start without the secret key that sealed its keys", async () => {
+    const first = await startServer();
+    await first.stop();
+    const { existsSync, rmSync } = await import("node:fs");
+    const path = join(first.dataDir, "secret.key");
+    rmSync(path);
+    const { code, stderr } = await runServe([
+      "--port", "0", "--data", first.dataDir,
+    ]);
+    assert.equal(code, 1);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    assert.match(stderr, /secret\.key is missing/);
+    assert.equal(existsSync(path), false, "no new key replaces the lost one");
+  });
 });
