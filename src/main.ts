@@ -20,6 +20,7 @@ import { createDeliveryWorker } from "./events/delivery-worker.js";
 import { createEventPusher } from "./events/event-pusher.js";
 import { createOutbox } from "./events/outbox.js";
 import { createLogger, type Logger } from "./logging/logger.js";
+import { createRefusalLog } from "./logging/refusal-log.js";
 import { createRequestLogInterceptor } from "./logging/request-log-interceptor.js";
 import { withCors } from "./server/cors.js";
 import { createExternalChangesInterceptor } from "./server/external-changes-interceptor.js";
@@ -202,6 +203,7 @@ export async function startServer(
         }),
       ],
       readMaxBytes: config.readMaxBytes,
+      markRequest: createRefusalLog(logger),
       fallback: (api) =>
         createRestHandler({
           handlers: api.handlers,

@@ -25,6 +25,23 @@ export const requestIdKey = createContextKey<string>("", {
   description: "the request id",
 });
 
+/**
+ * Whether the request log interceptor wrote its line for a request. A
+ * request that never reached the interceptor chain was refused before it
+ * (by Connect: a bad content type, bytes that do not decode, a body over
+ * the read limit; by the REST layer: no route, a wrong method, input that
+ * does not fit the rule).
+ */
+export interface CallLogMark {
+  logged: boolean;
+}
+
+/** The request's mark, in the context values of its call. */
+export const callLogMarkKey = createContextKey<CallLogMark | undefined>(
+  undefined,
+  { description: "whether the request log has the call" },
+);
+
 /** The header that carries the request id both ways. */
 export const requestIdHeader = "x-request-id";
 
@@ -53,9 +70,9 @@ const validRequestId = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
  * error with the cause's stack; all others at info. Echoes the request id
  * in the `x-request-id` response header. Never logs headers or bodies.
  *
- * Limitation: calls that Connect rejects before the interceptors run (a bad
- * content type, undecodable bytes, a body over the read limit) are not
- * logged here.
+ * Calls that are refused before the interceptors run (a bad content type,
+ * undecodable bytes, a body over the read limit) get a "refused" line from
+ * `createRefusalLog` instead; this interceptor marks the calls it logs.
  */
 export function createRequestLogInterceptor(
   options: RequestLogOptions,
@@ -64,6 +81,10 @@ export function createRequestLogInterceptor(
   const now = options.now ?? (() => performance.now());
   return (next) => async (req) => {
     const started = now();
+    const mark = req.contextValues.get(callLogMarkKey);
+    if (mark !== undefined) {
+      mark.logged = true;
+    }
     const given = req.header.get(requestIdHeader);
     const requestId =
       given !== null && validRequestId.test(given) ? given : randomUUID();

@@ -112,9 +112,9 @@ const droppedResponseHeaders = new Set([
  *
  * Throws an Error at creation for a rule it cannot serve.
  *
- * Limitation: answers this layer gives before the handler runs (404, 405,
- * 400 for input that does not fit the rule, 429) are not in the request
- * log, as Connect's own refusals of bad input are not.
+ * Answers this layer gives before the handler runs (404, 405, 400 for
+ * input that does not fit the rule, 429) never reach the request-log
+ * interceptor; they get the "refused" line of `createRefusalLog`.
  */
 export function createRestHandler(
   options: RestHandlerOptions,
@@ -252,8 +252,8 @@ export function createRestHandler(
 
 // Errors of this layer are ConnectErrors; anything else is a bug whose text
 // must not reach the caller.
-// Limitation: such a bug is answered 500 but not logged, since only the
-// request-log interceptor logs and the call never reached it.
+// Limitation: such a bug is answered 500 and gets only a "refused" line,
+// without its cause, since the call never reached the request log.
 function asConnectError(e: unknown): ConnectError {
   return e instanceof ConnectError
     ? e

@@ -9,6 +9,10 @@ import {
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { requestHostKey } from "../auth/caller.js";
+import {
+  callLogMarkKey,
+  type CallLogMark,
+} from "../logging/request-log-interceptor.js";
 import { createGrpcUnaryPath } from "./grpc-unary-path.js";
 import { withParseErrorCode } from "./parse-error-code.js";
 
@@ -42,6 +46,14 @@ export interface RpcHandlerOptions {
    * default: 404.
    */
   readonly fallback?: (api: RpcApi) => NodeHandlerFn;
+  /**
+   * Called first for every request; the mark it answers is in the call's
+   * context values (`callLogMarkKey`), for the request log to set.
+   */
+  readonly markRequest?: (
+    req: NodeServerRequest,
+    res: Parameters<NodeHandlerFn>[1],
+  ) => CallLogMark;
 }
 
 /** The Node handler for Connect, gRPC and gRPC-web plus its API. */
@@ -58,13 +70,16 @@ export interface RpcHandler extends RpcApi {
  * `createGrpcUnaryPath`); every other call goes through Connect's adapter.
  */
 export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
+  const marks = new WeakMap<NodeServerRequest, CallLogMark>();
   const contextValues = (req: NodeServerRequest): ContextValues => {
     const authority = req.headers[":authority"];
     const host =
       (typeof authority === "string" ? authority : undefined) ??
       req.headers.host ??
       "";
-    return createContextValues().set(requestHostKey, host);
+    return createContextValues()
+      .set(requestHostKey, host)
+      .set(callLogMarkKey, marks.get(req));
   };
   let router: ConnectRouter | undefined;
   // The lean gRPC path needs the implementations, which the router keeps
@@ -110,6 +125,9 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     contextValues,
   });
   const handler: NodeHandlerFn = (req, res) => {
+    if (options.markRequest !== undefined) {
+      marks.set(req, options.markRequest(req, res));
+    }
     if (!unary(req, res)) {
       stock(req, res);
     }
