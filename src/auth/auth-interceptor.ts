@@ -6,6 +6,7 @@ import { toConnectError } from "../errors/connect-error.js";
 import type { Db } from "../store/database.js";
 import { callerKey, requestHostKey, type Caller } from "./caller.js";
 import { noMatchingPermissions } from "./auth-error.js";
+import { authProbeKey, probePassed, type AuthProbe } from "./auth-probe.js";
 import {
   createInstanceDirectory,
   type InstanceDirectory,
@@ -64,11 +65,10 @@ const allowedWhenDisabled = new Set([
  * ones at most `introspectionCacheMs`); changes by the CLI are seen on the
  * next call.
  *
- * Limitation: Connect decodes the request message before any interceptor
- * runs, so a body that does not decode (bad JSON, an unknown field, bad
- * protobuf bytes) is answered InvalidArgument even to a caller without a
- * valid token. The message names only what is wrong with the body it was
- * sent, and the schema is public through reflection anyway.
+ * Connect decodes the request message before any interceptor runs; a
+ * request refused that early is probed (see auth-probe.ts), so its caller
+ * still meets this check first. A probe that passes ends here, before any
+ * other interceptor or the handler.
  */
 export function createAuthInterceptor(
   options: AuthInterceptorOptions,
@@ -117,11 +117,12 @@ export function createAuthInterceptor(
 
   return (next) => async (req) => {
     const serviceName = req.service.typeName;
+    const probe = req.contextValues.get(authProbeKey);
     if (
       serviceName.startsWith("grpc.health.v1.") ||
       serviceName.startsWith("grpc.reflection.")
     ) {
-      return next(req);
+      return probe === undefined ? next(req) : endProbe(probe);
     }
     try {
       const entry = directory.findByHost(
@@ -163,8 +164,14 @@ export function createAuthInterceptor(
       );
       throw toConnectError(error);
     }
-    return next(req);
+    return probe === undefined ? next(req) : endProbe(probe);
   };
+}
+
+// The caller would be let in; the probe's empty message goes no further.
+function endProbe(probe: AuthProbe): never {
+  probe.passed = true;
+  throw probePassed;
 }
 
 /** Reads each method's required permission once. */

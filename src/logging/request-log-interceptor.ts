@@ -6,6 +6,7 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { authProbeKey } from "../auth/auth-probe.js";
 import { callerKey } from "../auth/caller.js";
 
 /** The protocols a call can arrive on, as the request log names them. */
@@ -93,6 +94,13 @@ export function createRequestLogInterceptor(
       req.contextValues.get(callProtocolKey) ??
       protocolOf(req.header.get("content-type"));
     const finish = (error: unknown) => {
+      if (req.contextValues.get(authProbeKey)?.passed === true) {
+        // Only a probe of a refused request, which the refusal line tells.
+        if (mark !== undefined) {
+          mark.logged = false;
+        }
+        return;
+      }
       const caller = req.contextValues.get(callerKey);
       const line: Record<string, unknown> = {
         procedure: `/${req.service.typeName}/${req.method.name}`,

@@ -30,6 +30,11 @@ import {
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import { ErrorDetailSchema } from "../../gen/zitadel/v1/error_detail_pb.js";
+import {
+  authProbeKey,
+  probesEndKey,
+  type AuthProbe,
+} from "../auth/auth-probe.js";
 import { callProtocolKey } from "../logging/request-log-interceptor.js";
 import { buildRequestMessage } from "./request-message.js";
 import { oneChunk, restErrorResponse } from "./rest-error.js";
@@ -168,6 +173,21 @@ export function createRestHandler(
       return { ...restErrorResponse(error, registry, header), status: 405 };
     }
     const { route } = found;
+    let json: JsonValue;
+    try {
+      json = await requestJson(found, request, url);
+    } catch (e) {
+      return refuse(route, request, url, contextValues(), asConnectError(e));
+    }
+    const response = await callRoute(route, request, url, json, contextValues());
+    return restResponse(route, response);
+  }
+
+  async function requestJson(
+    found: Parameters<typeof buildRequestMessage>[0],
+    request: UniversalServerRequest,
+    url: URL,
+  ): Promise<JsonValue> {
     const body = await readAllBytes(
       request.body as AsyncIterable<Uint8Array>,
       readMaxBytes,
@@ -177,16 +197,23 @@ export function createRestHandler(
       query: url.searchParams,
       body,
     });
-    const schema = route.handler.method.input;
-    let json: JsonValue;
     try {
-      json = toJson(schema, message, { registry });
+      return toJson(found.route.handler.method.input, message, { registry });
     } catch (e) {
       throw new ConnectError(String(e), Code.InvalidArgument);
     }
-    const values = contextValues();
+  }
+
+  // The route's method, called as Connect unary JSON.
+  function callRoute(
+    route: RestRoute,
+    request: UniversalServerRequest,
+    url: URL,
+    json: JsonValue,
+    values: ContextValues,
+  ): Promise<UniversalServerResponse> {
     values.set(callProtocolKey, "rest");
-    const response = await route.handler({
+    return route.handler({
       httpVersion: request.httpVersion,
       method: "POST",
       url: new URL(route.handler.requestPath, url).toString(),
@@ -195,7 +222,33 @@ export function createRestHandler(
       signal: request.signal,
       contextValues: values,
     });
-    return restResponse(route, response);
+  }
+
+  // Input that does not fit the rule is refused before the handler; the
+  // caller still meets authorization first (auth-probe.ts): the method
+  // runs with an empty message and a probe, and a rejected caller gets
+  // that rejection instead of the refusal. Only where the chain ends every
+  // probe (`probesEndKey`), so that the empty message reaches no handler.
+  async function refuse(
+    route: RestRoute,
+    request: UniversalServerRequest,
+    url: URL,
+    values: ContextValues,
+    refusal: ConnectError,
+  ): Promise<UniversalServerResponse> {
+    if (values.get(probesEndKey) !== true) {
+      return restErrorResponse(refusal, registry);
+    }
+    const probe: AuthProbe = { passed: false };
+    values.set(authProbeKey, probe);
+    const response = await callRoute(route, request, url, {}, values);
+    if (!probe.passed) {
+      return restResponse(route, response);
+    }
+    if (response.body !== undefined) {
+      await readAllBytes(response.body, Number.MAX_SAFE_INTEGER);
+    }
+    return restErrorResponse(refusal, registry);
   }
 
   async function restResponse(

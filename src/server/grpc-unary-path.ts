@@ -1,4 +1,4 @@
-import type { DescMethodUnary } from "@bufbuild/protobuf";
+import { create, type DescMethodUnary } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -23,6 +23,7 @@ import {
   type connectNodeAdapter,
 } from "@connectrpc/connect-node";
 import type * as http2 from "node:http2";
+import { authProbeKey, type AuthProbe } from "../auth/auth-probe.js";
 
 type NodeHandler = ReturnType<typeof connectNodeAdapter>;
 type NodeRequest = Parameters<NodeHandler>[0];
@@ -131,14 +132,16 @@ export function createGrpcUnaryPath(
     readBody(h2req, options.readMaxBytes).then(
       (body) => {
         if (body === undefined) {
-          writeError(
+          void refuse(
+            route,
+            h2req,
             h2res,
-            new Headers({ "content-type": responseContentType }),
             new ConnectError(
               "message is larger than configured readMaxBytes " +
                 String(options.readMaxBytes),
               Code.ResourceExhausted,
             ),
+            { interceptors, options },
           );
           return;
         }
@@ -219,12 +222,14 @@ async function runUnary(
     // readMaxBytes keeps its ResourceExhausted.
     const cause = ConnectError.from(error);
     finishContext(context, timeoutMs);
-    writeError(
+    await refuse(
+      route,
+      req,
       res,
-      context.responseHeader,
       cause.code === Code.Internal
         ? new ConnectError(cause.rawMessage, Code.InvalidArgument)
         : cause,
+      call,
     );
     return;
   }
@@ -262,6 +267,60 @@ async function runUnary(
   res.writeHead(200, headerObject(context.responseHeader));
   res.addTrailers(headerObject(context.responseTrailer));
   res.end(frame);
+}
+
+/**
+ * Answers a request refused before the interceptors (too large, bytes that
+ * do not decode) as the other protocols do (see refusal-probe.ts): the
+ * chain runs once with an empty message and an auth probe; a rejected
+ * caller gets that rejection, anyone else the refusal.
+ */
+async function refuse(
+  route: Route,
+  req: http2.Http2ServerRequest,
+  res: http2.Http2ServerResponse,
+  refusal: ConnectError,
+  call: {
+    readonly interceptors: Interceptor[];
+    readonly options: GrpcUnaryPathOptions;
+  },
+): Promise<void> {
+  const { spec } = route;
+  const probe: AuthProbe = { passed: false };
+  const context = createHandlerContext({
+    ...spec,
+    service: spec.method.parent,
+    requestMethod: "POST",
+    protocolName: "grpc",
+    timeoutMs: undefined,
+    requestSignal: requestSignal(req, res),
+    requestHeader: webHeaders(req.headers),
+    url: urlOf(req),
+    responseHeader: { "content-type": responseContentType },
+    contextValues: call.options.contextValues(req).set(authProbeKey, probe),
+  });
+  let answer = refusal;
+  try {
+    await invokeUnaryImplementation(
+      spec as MethodImplSpec & { kind: "unary" },
+      context,
+      create(spec.method.input) as never,
+      call.interceptors,
+    );
+  } catch (error) {
+    if (!probe.passed) {
+      answer = ConnectError.from(error);
+    }
+  }
+  context.abort();
+  writeError(
+    res,
+    probe.passed
+      ? new Headers({ "content-type": responseContentType })
+      : context.responseHeader,
+    answer,
+    probe.passed ? undefined : context.responseTrailer,
+  );
 }
 
 type HandlerContextController = HandlerContext & {

@@ -8,6 +8,7 @@ import {
 } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { endProbes, probesEndKey } from "../auth/auth-probe.js";
 import { requestHostKey } from "../auth/caller.js";
 import {
   callLogMarkKey,
@@ -15,6 +16,7 @@ import {
 } from "../logging/request-log-interceptor.js";
 import { createGrpcUnaryPath } from "./grpc-unary-path.js";
 import { withParseErrorCode } from "./parse-error-code.js";
+import { withRefusalProbe } from "./refusal-probe.js";
 
 /** A Node request handler for HTTP/1.1 and HTTP/2, as Connect makes it. */
 export type NodeHandlerFn = ReturnType<typeof connectNodeAdapter>;
@@ -71,6 +73,9 @@ export interface RpcHandler extends RpcApi {
  */
 export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
   const marks = new WeakMap<NodeServerRequest, CallLogMark>();
+  // Refused requests are probed for authorization (see auth-probe.ts); the
+  // innermost interceptor makes sure no probe reaches a handler.
+  const interceptors = [...options.interceptors, endProbes];
   const contextValues = (req: NodeServerRequest): ContextValues => {
     const authority = req.headers[":authority"];
     const host =
@@ -79,7 +84,8 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
       "";
     return createContextValues()
       .set(requestHostKey, host)
-      .set(callLogMarkKey, marks.get(req));
+      .set(callLogMarkKey, marks.get(req))
+      .set(probesEndKey, true);
   };
   let router: ConnectRouter | undefined;
   // The lean gRPC path needs the implementations, which the router keeps
@@ -97,10 +103,10 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
       r.handlers.splice(
         0,
         r.handlers.length,
-        ...r.handlers.map(withParseErrorCode),
+        ...r.handlers.map((h) => withRefusalProbe(withParseErrorCode(h))),
       );
     },
-    interceptors: [...options.interceptors],
+    interceptors,
     readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
     // Connect's server default ignores unknown JSON fields; the contract
     // rejects them (a typo must not pass silently).
@@ -120,7 +126,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
   const unary = createGrpcUnaryPath({
     specs,
     handlers,
-    interceptors: options.interceptors,
+    interceptors,
     readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
     contextValues,
   });

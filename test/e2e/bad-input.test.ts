@@ -6,6 +6,7 @@ import {
   Health,
   HealthCheckResponse_ServingStatus,
 } from "../../gen/grpc/health/v1/health_pb.js";
+import { mintToken } from "../support/cli-admin.js";
 import { authHeaders, createTransport } from "../support/clients.js";
 import { startServer, type TestServer } from "../support/start-server.js";
 
@@ -237,6 +238,7 @@ function parseOutcome(
 function sendH2(
   server: TestServer,
   request: BadRequest,
+  auth: Record<string, string>,
 ): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(server.baseUrl);
@@ -246,7 +248,7 @@ function sendH2(
       ":path": `${service}/${request.path}`,
       "content-type": request.contentType,
       te: "trailers",
-      ...authHeaders(server),
+      ...auth,
       ...request.headers,
     });
     stream.setTimeout(10_000, () => stream.close());
@@ -281,13 +283,14 @@ function sendH2(
 async function sendH1(
   server: TestServer,
   request: BadRequest,
+  auth: Record<string, string>,
 ): Promise<Outcome> {
   const query = request.get ? "?encoding=json" : "";
   const res = await fetch(`${server.baseUrl}${service}/${request.path}${query}`, {
     method: request.get ? "GET" : "POST",
     headers: {
       ...(request.get ? {} : { "content-type": request.contentType }),
-      ...authHeaders(server),
+      ...auth,
       ...request.headers,
     },
     body: request.get ? undefined : (request.body as BodyInit),
@@ -304,10 +307,12 @@ async function sendH1(
 
 describe("malformed requests", { timeout: 120_000 }, () => {
   let server: TestServer;
+  let viewerToken: string;
   before(async () => {
     server = await startServer({
       args: ["--read-max-bytes", String(readMaxBytes)],
     });
+    viewerToken = await mintToken(server.dataDir, ["IAM_OWNER_VIEWER"]);
   });
   after(async () => {
     assert.equal(await server.stop(), 0, server.output());
@@ -317,17 +322,51 @@ describe("malformed requests", { timeout: 120_000 }, () => {
     assert.ok(table.length >= 30);
   });
 
+  const send = (request: BadRequest, auth: Record<string, string>) =>
+    request.h2 ? sendH2(server, request, auth) : sendH1(server, request, auth);
+
   for (const request of table) {
     it(`answers ${Code[request.code]} for ${request.name}`, async () => {
-      const outcome = request.h2
-        ? await sendH2(server, request)
-        : await sendH1(server, request);
+      const outcome = await send(request, authHeaders(server));
       assert.equal(
         outcome.code,
         request.code,
         `status ${outcome.httpStatus}, code ${outcome.code}`,
       );
       assert.notEqual(outcome.httpStatus, 500);
+    });
+  }
+
+  // Authorization runs before validation, also for what does not decode:
+  // a call of a served method in a protocol it speaks meets the token and
+  // permission checks first. Other requests are no call and keep their code.
+  const isCall = (request: BadRequest) =>
+    request.path !== "NoSuchMethod" &&
+    [json, proto, grpcType, grpcWeb, grpcWebJson].includes(request.contentType);
+
+  for (const request of table) {
+    const code = isCall(request) ? Code.Unauthenticated : request.code;
+    it(`answers ${Code[code]} without a token for ${request.name}`, async () => {
+      const outcome = await send(request, {});
+      assert.equal(
+        outcome.code,
+        code,
+        `status ${outcome.httpStatus}, code ${outcome.code}`,
+      );
+    });
+  }
+
+  for (const request of table.filter((r) => r.path === "CreateTarget")) {
+    const code = isCall(request) ? Code.PermissionDenied : request.code;
+    it(`answers ${Code[code]} to a viewer for ${request.name}`, async () => {
+      const outcome = await send(request, {
+        authorization: `Bearer ${viewerToken}`,
+      });
+      assert.equal(
+        outcome.code,
+        code,
+        `status ${outcome.httpStatus}, code ${outcome.code}`,
+      );
     });
   }
 
