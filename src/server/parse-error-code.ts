@@ -4,6 +4,7 @@ import type {
   UniversalServerRequest,
   UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
+import { withHandlerShape } from "./handler-shape.js";
 
 // Connect reports protobuf bytes that do not decode as Internal ("parse
 // binary: ..."), before any interceptor runs; JSON that does not decode is
@@ -48,14 +49,7 @@ export function withParseErrorCode(
     }
     return { ...res, body: fixStream(res.body, res.trailer) };
   };
-  return Object.assign(wrapped, {
-    method: handler.method,
-    service: handler.service,
-    protocolNames: handler.protocolNames,
-    allowedMethods: handler.allowedMethods,
-    supportedContentType: handler.supportedContentType,
-    requestPath: handler.requestPath,
-  });
+  return withHandlerShape(wrapped, handler);
 }
 
 function isParseError(message: unknown): boolean {

@@ -11,6 +11,7 @@ import {
   type AuthProbe,
 } from "../auth/auth-probe.js";
 import { callLogMarkKey } from "../logging/request-log-interceptor.js";
+import { withHandlerShape } from "./handler-shape.js";
 
 /**
  * Wraps a unary universal handler so that a request Connect refuses before
@@ -63,14 +64,7 @@ export function withRefusalProbe(handler: UniversalHandler): UniversalHandler {
     await drain(answered.body);
     return rejected;
   };
-  return Object.assign(wrapped, {
-    method: handler.method,
-    service: handler.service,
-    protocolNames: handler.protocolNames,
-    allowedMethods: handler.allowedMethods,
-    supportedContentType: handler.supportedContentType,
-    requestPath: handler.requestPath,
-  });
+  return withHandlerShape(wrapped, handler);
 }
 
 // Headers about the body or the deadline, which Connect checks before the

@@ -1,31 +1,20 @@
 import type { Db } from "./database.js";
+import { createCommandRunner } from "./command-runner.js";
+import type { StoredEvent } from "./event-log.js";
 import {
-  createCommandRunner,
-  type CommandScope,
-} from "./command-runner.js";
-import type { LogPosition, StoredEvent } from "./event-log.js";
-import { createExecutionCommands } from "./execution-commands.js";
-import { createExecutionTable, type ExecutionPage } from "./execution-table.js";
+  createExecutionCommands,
+  type ExecutionCommands,
+} from "./execution-commands.js";
+import { createExecutionTable } from "./execution-table.js";
 import { createSecretBox } from "./secret-box.js";
-import { createTargetCommands } from "./target-commands.js";
-import { createTargetTable, type TargetPage } from "./target-table.js";
-import type { Condition } from "../domain/condition.js";
-import type { Execution, ExecutionTarget } from "../domain/execution.js";
+import {
+  createTargetCommands,
+  type TargetCommands,
+} from "./target-commands.js";
+import { createTargetTable } from "./target-table.js";
 import type { IdGenerator } from "../domain/id-generator.js";
-import type {
-  ExecutionFilter,
-  ListPage,
-  TargetFilter,
-  TargetSortField,
-} from "../domain/list-query.js";
-import type {
-  ChangeDetails,
-  Target,
-  TargetChange,
-  TargetSettings,
-} from "../domain/target.js";
 
-export type { CommandScope } from "./command-runner.js";
+export type { CommandScope, Listed } from "./command-runner.js";
 
 /** What the action store needs. */
 export interface ActionStoreOptions {
@@ -55,73 +44,12 @@ export interface ActionStoreOptions {
   readonly onAppend?: (event: StoredEvent) => void;
 }
 
-/** A list's page and the newest event position it reflects. */
-export interface Listed<T> {
-  readonly page: T;
-  readonly latest: LogPosition | undefined;
-}
-
 /**
  * Targets and executions of all instances: every command appends its
  * events and changes the current state in one immediate transaction, so
  * answered details are real and a failing command writes nothing.
  */
-export interface ActionStore {
-  /**
-   * Adds a target with a fresh signing key and answers the plain key once.
-   * AlreadyExists V3-DKcYh when the name is taken in the instance.
-   */
-  createTarget(
-    scope: CommandScope,
-    settings: TargetSettings,
-  ): { id: string; signingKey: string; details: ChangeDetails };
-  /**
-   * Changes the given fields; nothing differing writes nothing and answers
-   * the last details. NotFound COMMAND-xj14f2cccn, AlreadyExists V3-DKcYh.
-   * `signingKey` is set when the change rotated it.
-   */
-  updateTarget(
-    scope: CommandScope,
-    id: string,
-    change: TargetChange,
-  ): { details: ChangeDetails; signingKey?: string };
-  /**
-   * Removes a target from every execution listing it (deleting executions
-   * left empty), then the target. NotFound COMMAND-k4s7ucu0ax.
-   */
-  deleteTarget(scope: CommandScope, id: string): ChangeDetails;
-  /** One indexed read; NotFound QUERY-hj5oaniyrz. */
-  getTarget(instanceId: string, id: string): Target;
-  listTargets(
-    instanceId: string,
-    filters: readonly TargetFilter[],
-    sort: TargetSortField,
-    page: ListPage,
-  ): Listed<TargetPage>;
-  /**
-   * Sets (upserts) an execution's whole list, already validated by
-   * `validateExecutionTargets`. NotFound COMMAND-17e8fq1ggk (target),
-   * COMMAND-slgj0l4cdz (include); FailedPrecondition for include circles
-   * and depth. The same list again writes nothing.
-   */
-  setExecution(
-    scope: CommandScope,
-    condition: Condition,
-    targets: readonly ExecutionTarget[],
-  ): ChangeDetails;
-  /**
-   * Deletes an execution; executions including it keep their include and
-   * run without it. NotFound COMMAND-suq2upd3rt.
-   */
-  deleteExecution(scope: CommandScope, condition: Condition): ChangeDetails;
-  listExecutions(
-    instanceId: string,
-    filters: readonly ExecutionFilter[],
-    page: ListPage,
-  ): Listed<ExecutionPage>;
-  /** Every execution of an instance in id order (for the command line). */
-  allExecutions(instanceId: string): Execution[];
-}
+export interface ActionStore extends TargetCommands, ExecutionCommands {}
 
 /**
  * Creates the action store over `db`, statements prepared once: the target

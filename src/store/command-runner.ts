@@ -14,6 +14,12 @@ export interface CommandScope {
   readonly creator: string;
 }
 
+/** A list's page and the newest event position it reflects. */
+export interface Listed<T> {
+  readonly page: T;
+  readonly latest: LogPosition | undefined;
+}
+
 /** What a running command may do besides changing tables: write events. */
 export interface CommandContext {
   /** Appends an event in the command's transaction and answers it stored. */

@@ -4,11 +4,11 @@ import {
   type CommandContext,
   type CommandRunner,
   type CommandScope,
+  type Listed,
 } from "./command-runner.js";
 import type { Db } from "./database.js";
 import type { ExecutionPage, ExecutionTable } from "./execution-table.js";
 import type { TargetTable } from "./target-table.js";
-import type { LogPosition } from "./event-log.js";
 import { actionErrors } from "../domain/action-errors.js";
 import {
   conditionToJson,
@@ -32,20 +32,35 @@ export interface ExecutionCommandsOptions {
   readonly onChange: (instanceId: string) => void;
 }
 
-/** The execution half of the action store (documented on ActionStore). */
+/** The execution half of the action store. */
 export interface ExecutionCommands {
+  /**
+   * Sets (upserts) an execution's whole list, already validated by
+   * `validateExecutionTargets`. NotFound COMMAND-17e8fq1ggk (target),
+   * COMMAND-slgj0l4cdz (include); FailedPrecondition for include circles
+   * and depth. The same list again writes nothing.
+   */
   setExecution(
     scope: CommandScope,
     condition: Condition,
     targets: readonly ExecutionTarget[],
   ): ChangeDetails;
+  /**
+   * Deletes an execution; executions including it keep their include and
+   * run without it. NotFound COMMAND-suq2upd3rt.
+   */
   deleteExecution(scope: CommandScope, condition: Condition): ChangeDetails;
   listExecutions(
     instanceId: string,
     filters: readonly ExecutionFilter[],
     page: ListPage,
-  ): { page: ExecutionPage; latest: LogPosition | undefined };
+  ): Listed<ExecutionPage>;
+  /** Every execution of an instance in id order (for the command line). */
   allExecutions(instanceId: string): Execution[];
+}
+
+/** The execution commands, and what deleting a target needs of them. */
+export interface ExecutionCommandSet extends ExecutionCommands {
   /**
    * Takes a target out of every execution listing it, inside the running
    * command `context`: an execution left empty is removed, the others are
@@ -62,7 +77,7 @@ export interface ExecutionCommands {
 /** Creates the execution commands. */
 export function createExecutionCommands(
   options: ExecutionCommandsOptions,
-): ExecutionCommands {
+): ExecutionCommandSet {
   const { runner, targets, executions, clock, onChange } = options;
   // One read transaction, so the count, the page and the position agree.
   const readExecutions = options.db.transaction(

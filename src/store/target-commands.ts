@@ -4,9 +4,9 @@ import {
   type CommandContext,
   type CommandRunner,
   type CommandScope,
+  type Listed,
 } from "./command-runner.js";
 import type { Db } from "./database.js";
-import type { LogPosition } from "./event-log.js";
 import type { TargetPage, TargetTable } from "./target-table.js";
 import { actionErrors } from "../domain/action-errors.js";
 import type { IdGenerator } from "../domain/id-generator.js";
@@ -45,25 +45,39 @@ export interface TargetCommandsOptions {
   ) => void;
 }
 
-/** The target half of the action store (documented on ActionStore). */
+/** The target half of the action store. */
 export interface TargetCommands {
+  /**
+   * Adds a target with a fresh signing key and answers the plain key once.
+   * AlreadyExists V3-DKcYh when the name is taken in the instance.
+   */
   createTarget(
     scope: CommandScope,
     settings: TargetSettings,
   ): { id: string; signingKey: string; details: ChangeDetails };
+  /**
+   * Changes the given fields; nothing differing writes nothing and answers
+   * the last details. NotFound COMMAND-xj14f2cccn, AlreadyExists V3-DKcYh.
+   * `signingKey` is set when the change rotated it.
+   */
   updateTarget(
     scope: CommandScope,
     id: string,
     change: TargetChange,
   ): { details: ChangeDetails; signingKey?: string };
+  /**
+   * Removes a target from every execution listing it (deleting executions
+   * left empty), then the target. NotFound COMMAND-k4s7ucu0ax.
+   */
   deleteTarget(scope: CommandScope, id: string): ChangeDetails;
+  /** One indexed read; NotFound QUERY-hj5oaniyrz. */
   getTarget(instanceId: string, id: string): Target;
   listTargets(
     instanceId: string,
     filters: readonly TargetFilter[],
     sort: TargetSortField,
     page: ListPage,
-  ): { page: TargetPage; latest: LogPosition | undefined };
+  ): Listed<TargetPage>;
 }
 
 /** Creates the target commands. */
