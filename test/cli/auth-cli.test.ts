@@ -1,10 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ActionService } from "../../gen/zitadel/action/v3alpha/action_service_pb.js";
@@ -21,28 +19,9 @@ import {
   type ActionServer,
 } from "../auth/support/action-server.js";
 import { startOidcProvider, type OidcProvider } from "../auth/support/oidc-provider.js";
+import { runCliCapturing } from "../support/cli-admin.js";
 
-const cli = fileURLToPath(new URL("../../src/cli/run.js", import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cli, ...args],
-      { timeout: 20_000, env: { ...process.env, ACTIONSD_DATA: "" } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const run = runCliCapturing;
 
 describe("actionsd token, instance and keys", () => {
   let dir: string;

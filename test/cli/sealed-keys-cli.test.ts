@@ -1,6 +1,5 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,32 +8,15 @@ import Database from "better-sqlite3";
 import { signToken } from "../../src/auth/token-minter.js";
 import { dataPaths, ensureDataDirectory } from "../../src/store/data-directory.js";
 import { createHostClient } from "../support/host-requests.js";
-import { cliPath, startServer, type TestServer } from "../support/start-server.js";
+import { startServer, type TestServer } from "../support/start-server.js";
 import {
   privateJwkTypes,
   writeLegacyDatabase,
   type LegacyDatabase,
 } from "../auth/support/legacy-database.js";
+import { runCliCapturing, type CliRun } from "../support/cli-admin.js";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cliPath, ...args],
-      { timeout: 20_000, env: { ...process.env, ACTIONSD_DATA: "" } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const run = runCliCapturing;
 
 /** The key types in the data directory's database, read on a connection of its own. */
 function typesIn(dir: string): string[] {
@@ -60,7 +42,7 @@ async function legacyDataDirectory(withSecretKey: boolean): Promise<{
   return { dir, legacy };
 }
 
-function assertOneLineFailure(result: Run, pattern: RegExp): void {
+function assertOneLineFailure(result: CliRun, pattern: RegExp): void {
   assert.equal(result.code, 1, result.stderr);
   assert.equal(result.stdout, "");
   assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);

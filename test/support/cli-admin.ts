@@ -19,6 +19,33 @@ export async function runCli(
   return stdout.trim();
 }
 
+/** What a CLI run wrote and how it ended. */
+export interface CliRun {
+  /** The exit code; null when it was killed (the timeout). */
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the compiled CLI with `ACTIONSD_DATA` cleared and answers its exit
+ * code and output, whatever the code; killed after 20 s.
+ */
+export function runCliCapturing(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { timeout: 20_000, env: { ...process.env, ACTIONSD_DATA: "" } },
+      (error, stdout, stderr) => {
+        const code =
+          error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
 /**
  * Mints a token with `actionsd token` for the instance named by id or
  * domain (default: the default instance), with the given roles.
