@@ -67,9 +67,11 @@ export interface RpcHandler extends RpcApi {
  * Creates the Connect adapter for all RPC protocols. Each call's context
  * values carry the request's host (`:authority`, else `Host`) under
  * `requestHostKey`. Undecodable protobuf bytes answer InvalidArgument (see
- * `withParseErrorCode`). Unary gRPC calls over HTTP/2 take a leaner path
- * through the same interceptors and implementations (see
- * `createGrpcUnaryPath`); every other call goes through Connect's adapter.
+ * `withParseErrorCode`), after authorization like every request refused
+ * before the interceptors (see `withRefusalProbe`). Unary gRPC calls over
+ * HTTP/2 take a leaner path through the same interceptors and
+ * implementations (see `createGrpcUnaryPath`); every other call goes
+ * through Connect's adapter.
  */
 export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
   const marks = new WeakMap<NodeServerRequest, CallLogMark>();
