@@ -21,8 +21,8 @@ interface NodeResponse {
  * the interceptor having logged it, writes one "refused" line instead:
  * method, path (no query string), the media type of the request body
  * (which tells the protocol, or why none was recognised), HTTP status, the
- * gRPC status on HTTP/2, and duration_ms.
- * Like the call line it logs no other header and no body.
+ * gRPC status on HTTP/2, and duration_ms. Like the call line it logs no
+ * other header and no body.
  */
 export function createRefusalLog(
   logger: Logger,
@@ -39,7 +39,8 @@ export function createRefusalLog(
       const query = url.indexOf("?");
       const line: Record<string, unknown> = {
         method: req.method,
-        path: query < 0 ? url : url.slice(0, query),
+        // The caller's text, so bounded.
+        path: (query < 0 ? url : url.slice(0, query)).slice(0, 256),
         content_type: mediaTypeOf(req.headers["content-type"]),
         status: res.statusCode,
         duration_ms: Math.round((now() - started) * 1000) / 1000,
