@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Webhook } from "standardwebhooks";
 import { DeliveryStatus } from "../../gen/actionsd/delivery/v1/delivery_service_pb.js";
@@ -21,17 +21,9 @@ import {
   type EventReceiver,
   type ReceivedEvent,
 } from "../events/support/event-receiver.js";
+import { codeOf } from "../support/call-code.js";
 
 const timeout = { seconds: 5n, nanos: 0 };
-
-async function codeOf(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-  assert.fail("expected the call to fail");
-}
 
 function eventBody(request: ReceivedEvent): Record<string, unknown> {
   return JSON.parse(request.body) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Webhook } from "standardwebhooks";
 import { RuntimeService } from "../../gen/actionsd/runtime/v1/runtime_service_pb.js";
@@ -14,17 +14,9 @@ import {
 import { cliPath, startServer, type TestServer } from "../support/start-server.js";
 import { startReceiver, type Receiver } from "../runtime/receiver.js";
 import { verifyZitadelSignature } from "../runtime/verify-signature.js";
+import { codeOf } from "../support/call-code.js";
 
 const getTarget = "/zitadel.action.v3alpha.ActionService/GetTargetByID";
-
-async function codeOf(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-  assert.fail("expected the call to fail");
-}
 
 function runCli(...args: string[]): Promise<number> {
   return new Promise((resolve) => {

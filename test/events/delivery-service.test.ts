@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { DeliveryStatus } from "../../gen/actionsd/delivery/v1/delivery_service_pb.js";
 import { createEventsClients } from "./support/events-clients.js";
@@ -15,15 +15,7 @@ import {
   waitUntil,
   type EventsFixture,
 } from "./support/events-fixture.js";
-
-async function codeOf(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-  assert.fail("expected the call to fail");
-}
+import { codeOf } from "../support/call-code.js";
 
 describe("createDeliveryService()", { timeout: 20_000 }, () => {
   let fixture: EventsFixture;

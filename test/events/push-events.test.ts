@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { validatePushedEvents } from "../../src/events/pushed-event-rules.js";
 import { DomainError } from "../../src/errors/domain-error.js";
@@ -11,15 +11,7 @@ import {
   scope,
   type EventsFixture,
 } from "./support/events-fixture.js";
-
-async function codeOf(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-  assert.fail("expected the call to fail");
-}
+import { codeOf } from "../support/call-code.js";
 
 const good = { aggregateType: "user", aggregateId: "u1", eventType: "user.added" };
 

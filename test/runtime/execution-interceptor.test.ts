@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
@@ -11,19 +11,11 @@ import {
 } from "./intercepted-server.js";
 import { startReceiver, type Receiver } from "./receiver.js";
 import { runtimeTarget } from "./runtime-target.js";
+import { codeOf } from "../support/call-code.js";
 
 const getTarget = "/zitadel.action.v3alpha.ActionService/GetTargetByID";
 const deleteTarget = "/zitadel.action.v3alpha.ActionService/DeleteTarget";
 const service = "zitadel.action.v3alpha.ActionService";
-
-async function codeOf(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-  assert.fail("expected the call to fail");
-}
 
 async function closedPort(): Promise<number> {
   const server = createServer();

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   Code,
-  ConnectError,
   createClient,
   type Client,
   type Interceptor,
@@ -26,15 +25,7 @@ import { createTargetCaller } from "../../src/runtime/target-caller.js";
 import { testCaller } from "./intercepted-server.js";
 import { startReceiver, type Receiver } from "./receiver.js";
 import { runtimeTarget } from "./runtime-target.js";
-
-async function codeOf(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-  assert.fail("expected the call to fail");
-}
+import { codeOf } from "../support/call-code.js";
 
 describe("createRuntimeService()", { timeout: 20_000 }, () => {
   let receiver: Receiver;
